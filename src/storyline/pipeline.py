@@ -1,0 +1,192 @@
+"""The one module that knows the order of the stages.
+
+    ingest (read_file) -> clean -> dedupe.signature      per file, pure: any engine can run it
+    store: exact duplicates, DedupeIndex (near duplicates, shared passages), commit per batch
+
+Per-file work (`process_file`) is a pure function of the file and the settings, so an
+engine can run it in another process. Everything that needs the whole corpus (the
+dedupe index, the store) happens here, in one place, in ingest order.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storyline import dedupe
+from storyline.clean import CleanRules, clean, load_rules
+from storyline.ingest import discover, read_file
+from storyline.records import Article, IngestOutcome, IngestReport, Rejected, Signature
+from storyline.settings import Settings
+from storyline.store import Store
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What the per-file stages made of one input file."""
+
+    path: str
+    size: int
+    articles: tuple[tuple[Article, Signature], ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+
+
+def process_file(path: Path, settings: Settings, rules: CleanRules) -> FileResult:
+    """Read, clean and sign every article of one file. Pure: no store, no globals."""
+    articles: list[tuple[Article, Signature]] = []
+    rejected: list[Rejected] = []
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    for item in read_file(path, settings):
+        if isinstance(item, Rejected):
+            rejected.append(item)
+            continue
+        cleaned = clean(item, rules, settings)
+        if isinstance(cleaned, Rejected):
+            rejected.append(cleaned)
+            continue
+        articles.append((cleaned, dedupe.signature(cleaned, settings)))
+    return FileResult(str(path), size, tuple(articles), tuple(rejected))
+
+
+@dataclass
+class IngestProgress:
+    """Hooks the caller (the CLI's progress bar) can set; all optional."""
+
+    on_start: Callable[[int, int], None] = lambda files, total_bytes: None
+    on_file: Callable[[FileResult], None] = lambda result: None
+    on_rejected: Callable[[Rejected], None] = lambda rejected: None
+
+
+@dataclass
+class _Tally:
+    read: int = 0
+    new: int = 0
+    exact: int = 0
+    already: int = 0
+    near: int = 0
+    shared: int = 0
+    bytes_read: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def load_dedupe_index(store: Store, settings: Settings) -> dedupe.DedupeIndex:
+    """Rebuild the near-duplicate and shared-passage index from stored signatures,
+    so an incremental ingest links new articles to everything stored before."""
+    index = dedupe.DedupeIndex(threshold=settings.near_duplicate_threshold,
+                               num_perm=settings.minhash_permutations)
+    index.load(
+        Signature(article_id, dedupe.minhash_from_bytes(blob), tuple(passages))
+        for article_id, blob, passages in store.signatures())
+    return index
+
+
+def ingest(paths: Iterable[Path], store: Store, settings: Settings, *,
+           rules: CleanRules | None = None,
+           progress: IngestProgress | None = None,
+           map_files: Callable[..., Iterator[FileResult]] | None = None) -> IngestReport:
+    """Ingest files and folders into ``store``. Idempotent: re-running adds nothing.
+
+    Args:
+        paths: files or folders (searched recursively).
+        store: an open store; each batch of files is committed in one transaction.
+        settings: thresholds and limits.
+        rules: cleaning rules (default: the shipped ones).
+        progress: optional progress hooks.
+        map_files: how to run ``process_file`` over the files (default: in-process);
+            an engine passes its own parallel map here.
+    """
+    started = time.perf_counter()
+    rules = rules or load_rules()
+    progress = progress or IngestProgress()
+    tally = _Tally()
+    files: list[Path] = []
+    for item in discover(paths):
+        if isinstance(item, Rejected):
+            tally.rejected.append(item)
+            progress.on_rejected(item)
+        else:
+            files.append(item)
+    progress.on_start(len(files), sum(_size(p) for p in files))
+    index = load_dedupe_index(store, settings)
+    mapper = map_files or _map_local
+    batch: list[FileResult] = []
+    for result in mapper(process_file, files, settings, rules):
+        batch.append(result)
+        if sum(len(r.articles) for r in batch) >= settings.batch_size:
+            _store_batch(batch, store, index, tally, progress)
+            batch = []
+    if batch:
+        _store_batch(batch, store, index, tally, progress)
+    return IngestReport(
+        read=tally.read, new=tally.new, exact_duplicates=tally.exact,
+        already_ingested=tally.already, near_duplicates=tally.near,
+        shared_passages=tally.shared, rejected=tuple(tally.rejected),
+        seconds=time.perf_counter() - started, bytes_read=tally.bytes_read,
+        failed=bool(tally.rejected))
+
+
+def _map_local(func: Callable[..., FileResult], files: list[Path],
+               settings: Settings, rules: CleanRules) -> Iterator[FileResult]:
+    for path in files:
+        yield func(path, settings, rules)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _store_batch(batch: list[FileResult], store: Store, index: dedupe.DedupeIndex,
+                 tally: _Tally, progress: IngestProgress) -> None:
+    """Store one batch of files in one transaction, then report them."""
+    with store.atomic():
+        for result in batch:
+            for article, sig in result.articles:
+                outcome = store_article(article, sig, store, index, tally)
+                LOGGER.debug("%s %s: %s", outcome.source, outcome.locator, outcome.status)
+            for rejected in result.rejected:
+                store.add_rejection(rejected)
+    for result in batch:
+        tally.bytes_read += result.size
+        for rejected in result.rejected:
+            tally.rejected.append(rejected)
+            progress.on_rejected(rejected)
+        progress.on_file(result)
+
+
+def store_article(article: Article, sig: Signature, store: Store,
+                  index: dedupe.DedupeIndex, tally: _Tally | None = None) -> IngestOutcome:
+    """Decide what one cleaned article is (new, exact duplicate, already ingested) and
+    store it accordingly. Must run inside ``store.atomic()``."""
+    tally = tally or _Tally()
+    tally.read += 1
+    known = store.source_article(article.source, article.locator)
+    if known == article.id:
+        tally.already += 1
+        return IngestOutcome(article.id, article.source, article.locator, "already-ingested")
+    if store.has_article(article.id):
+        store.add_source(article, article.id)
+        tally.exact += 1
+        return IngestOutcome(article.id, article.source, article.locator, "exact-duplicate", article.id)
+    matches = index.add(sig)
+    store.add_article(article, sig, dedupe.minhash_to_bytes(sig.minhash))
+    store.add_source(article, article.id)
+    store.add_links(matches.links, matches.shared)
+    tally.new += 1
+    tally.near += len(matches.links)
+    tally.shared += len(matches.shared)
+    return IngestOutcome(article.id, article.source, article.locator, "new")
+
+
+__all__ = ["FileResult", "IngestProgress", "ingest", "load_dedupe_index", "process_file",
+           "store_article"]

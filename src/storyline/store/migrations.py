@@ -1,0 +1,116 @@
+"""Versioned schema: an ordered list of migrations, each applied once and recorded.
+
+A migration is plain SQL per dialect (SQLite now; PostgreSQL later shares the list,
+so each migration names the statements for each dialect it supports). Append new
+migrations at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sqlite: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "articles, sources, dedupe links, rejections, full-text search",
+        """
+        CREATE TABLE articles (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL,
+            locator TEXT NOT NULL,
+            format TEXT NOT NULL,
+            source_id TEXT,
+            url TEXT,
+            outlet TEXT,
+            title TEXT,
+            author TEXT,
+            published TEXT,
+            language TEXT,
+            text TEXT NOT NULL,
+            paragraphs TEXT NOT NULL,   -- JSON [[start, end], ...]
+            removed TEXT NOT NULL,      -- JSON [{text, reason, rule}, ...]
+            origins TEXT NOT NULL,      -- JSON [{field, value, method, evidence}, ...]
+            ingested_at TEXT NOT NULL
+        );
+        CREATE INDEX articles_published ON articles(published);
+
+        -- Every place an article was read from; exact duplicates add rows here only.
+        CREATE TABLE sources (
+            source TEXT NOT NULL,
+            locator TEXT NOT NULL,
+            article_id TEXT NOT NULL REFERENCES articles(id),
+            format TEXT NOT NULL,
+            source_id TEXT,
+            url TEXT,
+            outlet TEXT,
+            title TEXT,
+            published TEXT,
+            ingested_at TEXT NOT NULL,
+            PRIMARY KEY (source, locator)
+        );
+        CREATE INDEX sources_article ON sources(article_id);
+
+        CREATE TABLE signatures (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id),
+            minhash BLOB NOT NULL,
+            passages TEXT NOT NULL      -- JSON [[hash, start, end, kind], ...]
+        );
+
+        CREATE TABLE near_duplicates (
+            article_id TEXT NOT NULL,
+            other_id TEXT NOT NULL,
+            similarity REAL NOT NULL,
+            PRIMARY KEY (article_id, other_id)
+        );
+
+        CREATE TABLE shared_passages (
+            article_id TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            other_id TEXT NOT NULL,
+            other_start INTEGER NOT NULL,
+            other_end INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            PRIMARY KEY (article_id, start, other_id, other_start, kind)
+        );
+        CREATE INDEX shared_passages_other ON shared_passages(other_id);
+
+        CREATE TABLE rejections (
+            source TEXT NOT NULL,
+            line INTEGER NOT NULL DEFAULT -1,
+            stage TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (source, line, stage, reason)
+        );
+
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, text, content='articles', content_rowid='seq',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+            INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+        END;
+        CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, text)
+            VALUES ('delete', old.seq, old.title, old.text);
+        END;
+        CREATE TRIGGER articles_au AFTER UPDATE ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, text)
+            VALUES ('delete', old.seq, old.title, old.text);
+            INSERT INTO articles_fts(rowid, title, text) VALUES (new.seq, new.title, new.text);
+        END;
+        """,
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
