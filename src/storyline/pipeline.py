@@ -80,11 +80,10 @@ class _Tally:
 def load_dedupe_index(store: Store, settings: Settings) -> dedupe.DedupeIndex:
     """Rebuild the near-duplicate and shared-passage index from stored signatures,
     so an incremental ingest links new articles to everything stored before."""
-    index = dedupe.DedupeIndex(threshold=settings.near_duplicate_threshold,
-                               num_perm=settings.minhash_permutations)
+    index = dedupe.DedupeIndex.from_settings(settings)
     index.load(
-        Signature(article_id, dedupe.minhash_from_bytes(blob), tuple(passages))
-        for article_id, blob, passages in store.signatures())
+        Signature(article_id, dedupe.minhash_from_bytes(blob), tuple(passages), scheme)
+        for article_id, blob, scheme, passages in store.signatures())
     return index
 
 
@@ -181,10 +180,10 @@ def store_article(article: Article, sig: Signature, store: Store,
     matches = index.add(sig)
     store.add_article(article, sig, dedupe.minhash_to_bytes(sig.minhash))
     store.add_source(article, article.id)
-    store.add_links(matches.links, matches.shared)
+    store.add_links(matches.links, matches.passages)
     tally.new += 1
     tally.near += len(matches.links)
-    tally.shared += len(matches.shared)
+    tally.shared += len(matches.passages)
     return IngestOutcome(article.id, article.source, article.locator, "new")
 
 

@@ -169,6 +169,45 @@ class Article(Record):
         return [self.text[p.start : p.end] for p in self.paragraphs]
 
 
+# --- clean (metadata) ---
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataSpan(Record):
+    """Text of a raw line that holds metadata, not reporting: ``lines[index][start:end]``.
+
+    ``index`` -1 means the reader's title line (a .txt whose first line is a dateline).
+    ``method`` names the heuristic ("dateline", "byline", "source-line", "outlet-tag",
+    "first-line"); clean removes the span and logs it as "moved to metadata: <field>".
+    """
+
+    index: int
+    start: int
+    end: int
+    field: str
+    method: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextMetadata(Record):
+    """What text heuristics found in an article's lines (``ingest.metadata``).
+
+    ``origins`` lists every value found, in order (the first per field is the one
+    used when structured metadata left the field empty); ``spans`` is what clean
+    must cut from the text (a span with index -1 means the reader's title line was
+    itself metadata, and a "title" origin then holds the title found in the text);
+    ``lead`` indexes the lead paragraph in ``lines``.
+    """
+
+    origins: tuple[FieldOrigin, ...] = ()
+    spans: tuple[MetadataSpan, ...] = ()
+    lead: int | None = None
+
+    def value(self, field_name: str) -> str | None:
+        """The first value found for ``field_name``, or None."""
+        return next((o.value for o in self.origins if o.field == field_name), None)
+
+
 # --------------------------------------------------------------------------- dedupe
 
 
@@ -189,6 +228,9 @@ class Signature(Record):
     article_id: str
     minhash: tuple[int, ...]
     passages: tuple[PassageHash, ...] = ()
+    # How ``minhash`` was computed (hash family, seed, shingle width). Signatures made
+    # under different schemes cannot be compared; DedupeIndex refuses to mix them.
+    scheme: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +254,15 @@ class SharedPassage(Record):
     other_start: int
     other_end: int
     kind: str  # "sentence" | "paragraph"
+
+
+@dataclass(frozen=True, slots=True)
+class DedupeMatches(Record):
+    """What adding one article to the dedupe index found among the earlier articles."""
+
+    article_id: str
+    links: tuple[DuplicateLink, ...] = ()
+    passages: tuple[SharedPassage, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,3 +342,242 @@ class BriefSentence(Record):
     citations: tuple[Citation, ...]
     contested: bool = False
     speaker: str | None = None
+
+
+# --------------------------------------------------------------------------- annotate
+# Everything the language layer finds in one article (``annotate.annotate``) plus the
+# corpus-wide entity identities (``annotate.entities.EntityResolver``). Every item is
+# a span ``[start, end)`` of ``Article.text`` whose ``text`` is exactly that slice.
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence(Record):
+    """A sentence; paragraph breaks are always sentence breaks."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    index: int
+    paragraph: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Mention(Record):
+    """A named-entity mention. ``label`` is spaCy's (PERSON, ORG, GPE...) after our rules;
+    ``kind`` is ours (person, org, place, group, event, other); ``entity_id`` points to
+    the article's ``Entity``; ``sense`` tells a capital used for its government
+    ("government") from the city ("place"); ``origin`` is "ner" or the rule that added it."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    label: str
+    kind: str
+    entity_id: str | None = None
+    sense: str | None = None
+    origin: str = "ner"
+
+
+@dataclass(frozen=True, slots=True)
+class Entity(Record):
+    """One person, organisation, place or group within an article.
+
+    ``id`` is a normalised key ("person:kim-jong-un", "place:north-korea"), the same in
+    every article that names the same thing the same way (aliases applied), so it is
+    already a corpus identity for most entities; ``EntityResolver`` merges the rest.
+    ``start``/``end``/``text`` are its first mention; ``aliases`` every surface form.
+    """
+
+    id: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+    kind: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    mentions: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Role(Record):
+    """A role or title an article gives an entity, e.g. "Senior Director for Europe at
+    the National Security Council" (``form`` "apposition") or "Russian President"
+    (``form`` "title")."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    entity_id: str
+    form: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quote(Record):
+    """A statement and who made it.
+
+    ``start``/``end`` cover the quoted words (inside the quotation marks for ``kind``
+    "direct"; the reported clause for "indirect"). ``speaker`` is the canonical name or
+    the source's description ("a U.S. State Department spokesperson"); ``speaker_entity``
+    the ``Entity.id`` or None; ``speaker_start``/``speaker_end`` the words in the text
+    that name the speaker here (a pronoun, a surname). ``method`` says how the speaker
+    was found; parts of one statement split around the attribution share ``statement``.
+    """
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    kind: str
+    speaker: str | None = None
+    speaker_entity: str | None = None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    cue: str | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
+    method: str = ""
+    statement: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRef(Record):
+    """A time expression on the calendar.
+
+    ``value`` is ISO 8601: a date (2024-06-18), a month (2024-06), a year (2024), a week
+    or other interval (2024-06-10/2024-06-16), a duration (P24Y), or None when there was
+    nothing to resolve it against. ``resolved_from`` is "text" (absolute), "published"
+    (the article's date), "anchor" (a date the article names: ``anchor``), or "none";
+    ``note`` says why in words.
+    """
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    value: str | None
+    granularity: str
+    resolved_from: str
+    anchor: str | None = None
+    qualifier: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NumberMention(Record):
+    """A number and what it counts: "roughly 100 countries" -> value 100, qualifier
+    "roughly", counts "countries" (span ``counts_start``/``counts_end``); ``unit`` for
+    percent, money and measures."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    value: float | None
+    qualifier: str | None = None
+    unit: str | None = None
+    counts: str | None = None
+    counts_start: int | None = None
+    counts_end: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Annotations(Record):
+    """All annotations of one article (a pure function of the article and the model).
+
+    ``problems`` lists what could not be handled (an unbalanced quotation mark...) in
+    words; the rest of the article is still annotated.
+    """
+
+    article_id: str
+    model: str
+    sentences: tuple[Sentence, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    roles: tuple[Role, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    timerefs: tuple[TimeRef, ...] = ()
+    numbers: tuple[NumberMention, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusEntity(Record):
+    """One identity across the corpus (``EntityResolver``): the per-article entities it
+    merges (``members`` as "article_id/entity_id"; each member carries its spans), the
+    names used for it and the roles outlets gave it."""
+
+    id: str
+    kind: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- stories
+
+
+@dataclass(frozen=True, slots=True)
+class StoryInput(Record):
+    """What story clustering needs of one article (built from an Article and its annotations).
+
+    ``published`` is ISO 8601 or None (then arrival order stands in for time);
+    ``text`` may be the whole cleaned text or just the lead; ``entities`` are canonical
+    entity keys (ids or names; may be empty); ``language`` an ISO 639-1 code or None.
+    """
+
+    article_id: str
+    title: str
+    text: str
+    published: str | None = None
+    outlet: str | None = None
+    source_id: str | None = None
+    entities: tuple[str, ...] = ()
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryArticle(Record):
+    """One article as a story lists it."""
+
+    id: str
+    title: str
+    source_id: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryEvent(Record):
+    """A distinct thing that happened inside a story: its articles and date span.
+
+    ``start``/``end`` are ISO dates (None when no article has a date)."""
+
+    id: str
+    story_id: str
+    title: str
+    article_ids: tuple[str, ...]
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Story(Record):
+    """Articles that tell the same story, with its events in time order.
+
+    ``id`` is stable as articles are added; ``merged_ids`` are ids of stories that were
+    later found to be this one (they still resolve to it)."""
+
+    id: str
+    title: str
+    description: str
+    articles: tuple[StoryArticle, ...]
+    events: tuple[StoryEvent, ...]
+    first_seen: str | None = None
+    last_seen: str | None = None
+    outlets: tuple[str, ...] = ()
+    merged_ids: tuple[str, ...] = ()

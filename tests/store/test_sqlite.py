@@ -59,13 +59,14 @@ def test_store_article_round_trip_keeps_every_field(tmp_path):
         author="Admin", published="2024-06-17T22:29:00", language="en", source_id="rec-1",
         removed=(Removal("Leave a review", "engagement boilerplate", "engagement"),),
         origins=(FieldOrigin("outlet", "TURAN", "correspondent-phrase", "TURAN's ... reports"),))
-    sig = Signature("a1", (1, 2, 3), (PassageHash("abc", 0, 10, "sentence"),))
+    sig = Signature("a1", (1, 2, 3), (PassageHash("abc", 0, 10, "sentence"),), "scheme-x")
     with store.atomic():
         store.add_article(article, sig, b"\x01\x02")
         store.add_source(article, article.id)
     assert store.article("a1") == article
-    (aid, blob, passages), = list(store.signatures())
-    assert (aid, blob, passages) == ("a1", b"\x01\x02", [PassageHash("abc", 0, 10, "sentence")])
+    (aid, blob, scheme, passages), = list(store.signatures())
+    assert (aid, blob, scheme, passages) == (
+        "a1", b"\x01\x02", "scheme-x", [PassageHash("abc", 0, 10, "sentence")])
 
 
 def test_store_atomic_rolls_back_the_whole_batch(tmp_path):

@@ -62,6 +62,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TABLE signatures (
             article_id TEXT PRIMARY KEY REFERENCES articles(id),
             minhash BLOB NOT NULL,
+            scheme TEXT NOT NULL,       -- how the MinHash was computed (dedupe refuses to mix)
             passages TEXT NOT NULL      -- JSON [[hash, start, end, kind], ...]
         );
 

@@ -176,8 +176,8 @@ class SqliteStore:
              json.dumps([o.to_dict() for o in article.origins], ensure_ascii=False), now))
         if signature is not None and minhash_blob is not None:
             self._conn.execute(
-                "INSERT INTO signatures VALUES (?,?,?)",
-                (article.id, minhash_blob,
+                "INSERT INTO signatures VALUES (?,?,?,?)",
+                (article.id, minhash_blob, signature.scheme,
                  json.dumps([[p.hash, p.start, p.end, p.kind] for p in signature.passages])))
 
     def add_source(self, article: Article, article_id: str) -> None:
@@ -231,13 +231,14 @@ class SqliteStore:
             "WHERE article_id=? ORDER BY source, locator", (article_id,))
         return [dict(r) for r in rows]
 
-    def signatures(self) -> Iterator[tuple[str, bytes, list[PassageHash]]]:
-        """Stored dedupe signatures in ingest order: (article id, minhash bytes, passages)."""
+    def signatures(self) -> Iterator[tuple[str, bytes, str, list[PassageHash]]]:
+        """Stored dedupe signatures in ingest order: (article id, minhash bytes, scheme, passages)."""
         rows = self._conn.execute(
-            "SELECT s.article_id, s.minhash, s.passages FROM signatures s "
+            "SELECT s.article_id, s.minhash, s.scheme, s.passages FROM signatures s "
             "JOIN articles a ON a.id = s.article_id ORDER BY a.seq")
-        for article_id, blob, passages in rows:
-            yield article_id, bytes(blob), [PassageHash(h, s, e, k) for h, s, e, k in json.loads(passages)]
+        for article_id, blob, scheme, passages in rows:
+            yield (article_id, bytes(blob), scheme,
+                   [PassageHash(h, s, e, k) for h, s, e, k in json.loads(passages)])
 
     def near_duplicates(self) -> list[DuplicateLink]:
         rows = self._conn.execute(
