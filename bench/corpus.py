@@ -131,11 +131,25 @@ def build_corpus(n: int, seed: int = SEED) -> Iterator[dict]:
         yield record
 
 
-def write_corpus(n: int, out: Path, seed: int = SEED) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", encoding="utf-8") as fh:
-        for record in build_corpus(n, seed):
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+def write_corpus(n: int, out: Path, seed: int = SEED, shard_size: int = 2000) -> Path:
+    """Write ``n`` records as JSON Lines shards of ``shard_size`` records under folder ``out``
+    (shards keep every file under the ingest size limit)."""
+    out.mkdir(parents=True, exist_ok=True)
+    done = out / ".complete"
+    if done.exists() and done.read_text() == f"{n} {seed} {shard_size}":
+        return out
+    for old in out.glob("*.jsonl"):
+        old.unlink()
+    fh = None
+    for k, record in enumerate(build_corpus(n, seed)):
+        if k % shard_size == 0:
+            if fh:
+                fh.close()
+            fh = open(out / f"shard-{k // shard_size:05d}.jsonl", "w", encoding="utf-8")
+        fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if fh:
+        fh.close()
+    done.write_text(f"{n} {seed} {shard_size}")
     return out
 
 
