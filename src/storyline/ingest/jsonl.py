@@ -77,7 +77,7 @@ def _load(path: Path, settings: Settings) -> str | Rejected:
     """The file's text. Mojibake is repaired per value instead (``\\u`` escapes hide it
     from a repair of the raw file, and html values are repaired after extraction)."""
     data = load_bytes(path, settings)
-    return data if isinstance(data, Rejected) else decode_text(data, repair=False).text
+    return data if isinstance(data, Rejected) else decode_text(data, repair=False, repair_c1=False).text
 
 
 def _read_lines(source: str, text: str, settings: Settings) -> Iterator[RawArticle | Rejected]:
