@@ -83,6 +83,9 @@ def ingest(
     config: Annotated[Path | None, typer.Option(help="TOML file overriding default settings.")] = None,
     threshold: Annotated[float | None, typer.Option(
         "--near-duplicate-threshold", help="MinHash Jaccard threshold for near-duplicates.")] = None,
+    annotate: Annotated[bool, typer.Option(
+        "--annotate/--no-annotate",
+        help="Run the language layer (entities, quotes, dates, numbers) on new articles.")] = True,
 ) -> None:
     """Read news files into the database: clean them, find duplicates, index them.
 
@@ -91,11 +94,13 @@ def ingest(
     settings = _settings(config, near_duplicate_threshold=threshold)
     store = _open(db, must_exist=False)
     err = _console(stderr=True)
+    annotator = pipeline.Annotator() if annotate else None
     try:
         if quiet:
-            report = pipeline.ingest(paths, store, settings, progress=_rejection_printer(err))
+            report = pipeline.ingest(paths, store, settings, progress=_rejection_printer(err),
+                                     annotator=annotator)
         else:
-            report = _ingest_with_progress(paths, store, settings, err)
+            report = _ingest_with_progress(paths, store, settings, err, annotator)
     except StorylineError as exc:
         raise _fail(str(exc)) from exc
     finally:
@@ -114,7 +119,8 @@ def _rejection_line(rejected: Rejected) -> str:
     return f"skipped {where}: {rejected.reason}"
 
 
-def _ingest_with_progress(paths: list[Path], store: Store, settings: Settings, err: Console) -> IngestReport:
+def _ingest_with_progress(paths: list[Path], store: Store, settings: Settings, err: Console,
+                          annotator: pipeline.Annotator | None) -> IngestReport:
     columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
                TaskProgressColumn(), TransferSpeedColumn(), TimeElapsedColumn(),
                TextColumn("{task.fields[articles]} articles"))
@@ -132,7 +138,7 @@ def _ingest_with_progress(paths: list[Path], store: Store, settings: Settings, e
         hooks = pipeline.IngestProgress(
             on_start=on_start, on_file=on_file,
             on_rejected=lambda r: bar.console.print(Text(_rejection_line(r), style="yellow")))
-        return pipeline.ingest(paths, store, settings, progress=hooks)
+        return pipeline.ingest(paths, store, settings, progress=hooks, annotator=annotator)
 
 
 def _print_ingest_summary(report: IngestReport, db: str) -> None:
@@ -299,6 +305,126 @@ def _print_duplicates(data: dict[str, Any]) -> None:
         console.print(Text(f"  {item['kind']}: {item['article_id']}[{item['start']}:{item['end']}] = "
                            f"{item['other_id']}[{item['other_start']}:{item['other_end']}]  "
                            f"{_shorten(item['text'], 80)!r}"))
+
+
+# ----------------------------------------------------------------------------- language layer
+
+
+@app.command()
+def annotate(db: DbOption = DEFAULT_DB,
+             redo: Annotated[bool, typer.Option("--all", help="Re-annotate every article.")] = False) -> None:
+    """Run the language layer on stored articles that lack annotations (or were
+    annotated by another model version); `--all` redoes every article.
+
+    Example: storyline annotate --all
+    """
+    store = _open(db)
+    with store, Progress(TextColumn("[bold]annotate"), BarColumn(), MofNCompleteColumn(),
+                         TimeElapsedColumn(), console=_console(stderr=True)) as bar:
+        task = bar.add_task("annotate", total=store.count_articles())
+        try:
+            done = pipeline.annotate_stored(store, pipeline.Annotator(), redo=redo,
+                                            on_batch=lambda n: bar.advance(task, n))
+        except StorylineError as exc:
+            raise _fail(str(exc)) from exc
+    _console(stderr=True).print(Text(f"annotated {done} article(s)"))
+
+
+def _annotated(store: Store) -> tuple[dict[str, Article], list[Any], Any]:
+    """Articles, their annotations, and the corpus-wide entity resolver."""
+    from storyline.annotate import EntityResolver
+
+    annotations = list(store.annotations())
+    articles_by_id = {a.id: a for a in store.articles([n.article_id for n in annotations])}
+    return articles_by_id, annotations, EntityResolver().fit(annotations)
+
+
+def _layer_rows(db: str, what: str) -> tuple[list[dict[str, Any]], Any]:
+    from storyline.annotate import annotation_rows
+
+    store = _open(db)
+    with store:
+        articles_by_id, annotations, resolver = _annotated(store)
+    rows: list[dict[str, Any]] = []
+    for ann in annotations:
+        for row in annotation_rows(articles_by_id[ann.article_id], ann, what):
+            for key in ("entity_id", "speaker_entity"):
+                if row.get(key):
+                    row[key] = resolver.resolve(row[key])
+            rows.append(row)
+    return rows, resolver
+
+
+@app.command()
+def entities(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+    """People, organisations and places with one identity across the corpus, the names
+    and roles each outlet used. `--json` lists every mention with its span.
+
+    Example: storyline entities --json
+    """
+    rows, resolver = _layer_rows(db, "entities")
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("entity", "kind", "names used", "roles given", "articles")
+    for entity in resolver.corpus_entities():
+        if entity.kind not in ("person", "org", "place"):
+            continue
+        articles_seen = {m.split("/", 1)[0] for m in entity.members}
+        table.add_row(Text(entity.name), Text(entity.kind), Text("; ".join(entity.aliases)),
+                      Text("; ".join(dict.fromkeys(entity.roles))), str(len(articles_seen)))
+    _console().print(table)
+
+
+@app.command()
+def quotes(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+    """Who said what: direct and indirect quotes with speaker, cue verb and span.
+
+    Example: storyline quotes --json
+    """
+    rows, _ = _layer_rows(db, "quotes")
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("speaker", "kind", "cue", "quote", "article")
+    for row in rows:
+        table.add_row(Text(row["speaker"] or "?"), row["kind"], Text(row["cue"] or ""),
+                      Text(_shorten(row["text"], 90)), f"{row['article_id']}[{row['start']}:{row['end']}]")
+    _console().print(table)
+
+
+@app.command()
+def dates(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+    """Time references on a calendar: value, granularity and how each was resolved.
+
+    Example: storyline dates --json
+    """
+    rows, _ = _layer_rows(db, "dates")
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("text", "value", "granularity", "resolved from", "article")
+    for row in rows:
+        table.add_row(Text(row["text"]), Text(row["value"] or "unresolved"), row["granularity"],
+                      Text(row["resolved_from"] or ""), f"{row['article_id']}[{row['start']}:{row['end']}]")
+    _console().print(table)
+
+
+@app.command()
+def numbers(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+    """Numbers with their qualifiers and what they count ("roughly 100 countries").
+
+    Example: storyline numbers --json
+    """
+    rows, _ = _layer_rows(db, "numbers")
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("text", "value", "qualifier", "counts", "article")
+    for row in rows:
+        table.add_row(Text(row["text"]), str(row["value"]), Text(row["qualifier"] or ""),
+                      Text(row["counts"] or ""), f"{row['article_id']}[{row['start']}:{row['end']}]")
+    _console().print(table)
 
 
 def main() -> None:  # pragma: no cover - console entry point

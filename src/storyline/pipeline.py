@@ -1,7 +1,8 @@
 """The one module that knows the order of the stages.
 
     ingest (read_file) -> clean -> dedupe.signature      per file, pure: any engine can run it
-    store: exact duplicates, DedupeIndex (near duplicates, shared passages), commit per batch
+    store: exact duplicates, DedupeIndex (near duplicates, shared passages)
+    annotate (new articles only; the model is loaded once, on first need) -> commit per batch
 
 Per-file work (`process_file`) is a pure function of the file and the settings, so an
 engine can run it in another process. Everything that needs the whole corpus (the
@@ -15,11 +16,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from storyline import dedupe
 from storyline.clean import CleanRules, clean, load_rules
 from storyline.ingest import discover, read_file
-from storyline.records import Article, IngestOutcome, IngestReport, Rejected, Signature
+from storyline.records import Annotations, Article, IngestOutcome, IngestReport, Rejected, Signature
 from storyline.settings import Settings
 from storyline.store import Store
 
@@ -65,6 +67,25 @@ class IngestProgress:
     on_rejected: Callable[[Rejected], None] = lambda rejected: None
 
 
+class Annotator:
+    """The language layer with its model loaded once, on first use (loading spaCy
+    costs seconds; a re-ingest that finds nothing new never pays it)."""
+
+    def __init__(self) -> None:
+        self._nlp: Any = None
+        self._rules: Any = None
+
+    def annotate(self, articles: list[Article]) -> Iterator[Annotations]:
+        if not articles:
+            return iter(())
+        from storyline import annotate  # heavy import (spaCy), only when needed
+
+        if self._nlp is None:
+            self._nlp = annotate.load_model()
+            self._rules = annotate.load_rules()
+        return annotate.annotate_many(articles, self._nlp, self._rules)
+
+
 @dataclass
 class _Tally:
     read: int = 0
@@ -90,6 +111,7 @@ def load_dedupe_index(store: Store, settings: Settings) -> dedupe.DedupeIndex:
 def ingest(paths: Iterable[Path], store: Store, settings: Settings, *,
            rules: CleanRules | None = None,
            progress: IngestProgress | None = None,
+           annotator: Annotator | None = None,
            map_files: Callable[..., Iterator[FileResult]] | None = None) -> IngestReport:
     """Ingest files and folders into ``store``. Idempotent: re-running adds nothing.
 
@@ -99,6 +121,8 @@ def ingest(paths: Iterable[Path], store: Store, settings: Settings, *,
         settings: thresholds and limits.
         rules: cleaning rules (default: the shipped ones).
         progress: optional progress hooks.
+        annotator: runs the language layer on each new article; None skips it
+            (`storyline annotate` can run it later).
         map_files: how to run ``process_file`` over the files (default: in-process);
             an engine passes its own parallel map here.
     """
@@ -120,10 +144,10 @@ def ingest(paths: Iterable[Path], store: Store, settings: Settings, *,
     for result in mapper(process_file, files, settings, rules):
         batch.append(result)
         if sum(len(r.articles) for r in batch) >= settings.batch_size:
-            _store_batch(batch, store, index, tally, progress)
+            _store_batch(batch, store, index, tally, progress, annotator)
             batch = []
     if batch:
-        _store_batch(batch, store, index, tally, progress)
+        _store_batch(batch, store, index, tally, progress, annotator)
     return IngestReport(
         read=tally.read, new=tally.new, exact_duplicates=tally.exact,
         already_ingested=tally.already, near_duplicates=tally.near,
@@ -146,15 +170,22 @@ def _size(path: Path) -> int:
 
 
 def _store_batch(batch: list[FileResult], store: Store, index: dedupe.DedupeIndex,
-                 tally: _Tally, progress: IngestProgress) -> None:
-    """Store one batch of files in one transaction, then report them."""
+                 tally: _Tally, progress: IngestProgress, annotator: Annotator | None) -> None:
+    """Store one batch of files (articles, links, annotations) in one transaction,
+    then report them."""
     with store.atomic():
+        new: list[Article] = []
         for result in batch:
             for article, sig in result.articles:
                 outcome = store_article(article, sig, store, index, tally)
                 LOGGER.debug("%s %s: %s", outcome.source, outcome.locator, outcome.status)
+                if outcome.status == "new":
+                    new.append(article)
             for rejected in result.rejected:
                 store.add_rejection(rejected)
+        if annotator is not None:
+            for annotations in annotator.annotate(new):
+                store.put_annotations(annotations)
     for result in batch:
         tally.bytes_read += result.size
         for rejected in result.rejected:
@@ -187,5 +218,27 @@ def store_article(article: Article, sig: Signature, store: Store,
     return IngestOutcome(article.id, article.source, article.locator, "new")
 
 
-__all__ = ["FileResult", "IngestProgress", "ingest", "load_dedupe_index", "process_file",
+def annotate_stored(store: Store, annotator: Annotator, *, redo: bool = False,
+                    batch_size: int = 100, on_batch: Callable[[int], None] | None = None) -> int:
+    """(Re-)annotate stored articles: those never annotated, those annotated by another
+    model, or all of them with ``redo``. Returns how many were annotated."""
+    ids = [a.id for a in store.articles()] if redo else store.unannotated(_model_label(annotator))
+    for start in range(0, len(ids), batch_size):
+        chunk = list(store.articles(ids[start:start + batch_size]))
+        with store.atomic():
+            for annotations in annotator.annotate(chunk):
+                store.put_annotations(annotations)
+        if on_batch:
+            on_batch(len(chunk))
+    return len(ids)
+
+
+def _model_label(annotator: Annotator) -> str:
+    from storyline.annotate import MODEL_PIN
+
+    # The label annotate.model_label() gives the pinned model once loaded.
+    return f"{MODEL_PIN.name} {MODEL_PIN.version}"
+
+
+__all__ = ["Annotator", "annotate_stored", "FileResult", "IngestProgress", "ingest", "load_dedupe_index", "process_file",
            "store_article"]

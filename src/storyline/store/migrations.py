@@ -114,4 +114,22 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        2,
+        "language-layer annotations per article",
+        """
+        -- One row per annotated article: the Annotations record as JSON (every item a
+        -- span of articles.text), and the model that made it, so `storyline annotate`
+        -- can find what an upgrade must redo.
+        CREATE TABLE annotations (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id),
+            model TEXT NOT NULL,
+            data TEXT NOT NULL,
+            annotated_at TEXT NOT NULL
+        );
+        """,
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -18,6 +18,7 @@ from typing import Any
 
 from storyline.errors import SchemaVersionError, StoreError
 from storyline.records import (
+    Annotations,
     Article,
     DuplicateLink,
     FieldOrigin,
@@ -204,7 +205,33 @@ class SqliteStore:
             (rejected.source, rejected.line if rejected.line is not None else -1,
              rejected.stage, rejected.reason, _now()))
 
+    def put_annotations(self, annotations: Annotations) -> None:
+        """Store (or replace) the annotations of one article."""
+        self._conn.execute(
+            "INSERT INTO annotations VALUES (?,?,?,?) ON CONFLICT(article_id) DO UPDATE SET "
+            "model=excluded.model, data=excluded.data, annotated_at=excluded.annotated_at",
+            (annotations.article_id, annotations.model,
+             json.dumps(annotations.to_dict(), ensure_ascii=False), _now()))
+
     # ----------------------------------------------------------------- reads
+
+    def annotations(self, ids: Iterable[str] | None = None) -> Iterator[Annotations]:
+        """Stored annotations in ingest order (or of the given article ids)."""
+        sql = ("SELECT n.data FROM annotations n JOIN articles a ON a.id = n.article_id")
+        params: tuple[Any, ...] = ()
+        if ids is not None:
+            sql += " WHERE n.article_id IN (SELECT value FROM json_each(?))"
+            params = (json.dumps(list(ids)),)
+        for (data,) in self._conn.execute(sql + " ORDER BY a.seq", params):
+            yield Annotations.from_dict(json.loads(data))
+
+    def unannotated(self, model: str | None = None) -> list[str]:
+        """Ids of articles with no annotations (or annotations by another model)."""
+        rows = self._conn.execute(
+            "SELECT a.id FROM articles a LEFT JOIN annotations n ON n.article_id = a.id "
+            "WHERE n.article_id IS NULL OR (? IS NOT NULL AND n.model != ?) ORDER BY a.seq",
+            (model, model))
+        return [r[0] for r in rows]
 
     def count_articles(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
