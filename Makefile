@@ -32,6 +32,9 @@ demo: $(STAMP)
 	$(BIN)/storyline ingest $(SAMPLE) --db $(DEMO_DB)
 	$(BIN)/storyline articles --db $(DEMO_DB)
 	$(BIN)/storyline duplicates --db $(DEMO_DB)
+	$(BIN)/storyline entities --db $(DEMO_DB)
+	$(BIN)/storyline quotes --db $(DEMO_DB)
+	$(BIN)/storyline dates --db $(DEMO_DB)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

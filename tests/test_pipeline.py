@@ -26,7 +26,7 @@ POLNEAR_DEV = REPO.parent / "shared" / "datasets" / "polnear" / "data" / "dev" /
 
 def _snapshot(db: Path) -> dict:
     conn = sqlite3.connect(db)
-    tables = ("articles", "sources", "signatures", "near_duplicates", "shared_passages")
+    tables = ("articles", "sources", "signatures", "near_duplicates", "shared_passages", "annotations")
     counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
     counts["ids"] = sorted(r[0] for r in conn.execute("SELECT id FROM articles"))
     counts["fts"] = conn.execute("SELECT COUNT(*) FROM articles_fts").fetchone()[0]
@@ -145,14 +145,14 @@ def test_pipeline_killed_ingest_resumes_without_loss_or_duplicates(tmp_path):
     proc.wait()
     assert 10 <= committed < n_files, "the ingest should have been killed half way"
     partial = _snapshot(killed_db)
-    assert partial["articles"] == partial["signatures"] == partial["fts"]
+    assert partial["articles"] == partial["signatures"] == partial["fts"] == partial["annotations"]
     # Run again: it completes, and the result equals one uninterrupted run.
     subprocess.run(cmd, env=env, check=False)
     clean_db = tmp_path / "clean.db"
     subprocess.run(cmd[:6] + [str(clean_db), "--quiet"], env=env, check=False)
     resumed, fresh = _snapshot(killed_db), _snapshot(clean_db)
     assert resumed["ids"] == fresh["ids"]
-    assert resumed["articles"] == fresh["articles"] == resumed["fts"]
+    assert resumed["articles"] == fresh["articles"] == resumed["fts"] == resumed["annotations"]
     assert resumed["sources"] == fresh["sources"] == n_files
 
 
