@@ -195,3 +195,31 @@ def test_annotation_is_pure_and_batching_changes_nothing(corpus, nlp, rules):
     assert again == list(anns.values())
     round_trip = [Annotations.from_dict(a.to_dict()) for a in again]
     assert round_trip == again
+
+
+def test_sentences_never_cross_paragraphs(corpus):
+    articles, anns = corpus
+    for prefix, ann in anns.items():
+        assert ann.sentences and all("\n" not in s.text for s in ann.sentences)
+        assert [s.index for s in ann.sentences] == list(range(len(ann.sentences)))
+        assert ann.sentences[-1].paragraph == len(articles[prefix].paragraphs) - 1
+
+
+def test_entities_are_people_organisations_places_and_groups(corpus):
+    _, anns = corpus
+    kinds = {e.kind for a in anns.values() for e in a.entities}
+    assert kinds <= {"person", "org", "place", "group"}
+    assert "event:cold-war" not in {e.id for e in anns["000"].entities}
+
+
+def test_json_rows_for_the_cli(corpus):
+    from storyline.annotate import annotation_rows
+
+    articles, anns = corpus
+    rows = annotation_rows(articles["004"], anns["004"], "quotes")
+    kirby = next(r for r in rows if r["text"].startswith("We are not worried"))
+    assert {k: kirby[k] for k in ("source_id", "speaker", "speaker_entity", "cue", "kind")} == {
+        "source_id": "004", "speaker": "John Kirby", "speaker_entity": "person:john-kirby",
+        "cue": "said", "kind": "direct"}
+    dates = annotation_rows(articles["004"], anns["004"], "dates")
+    assert {"article_id", "source_id", "start", "end", "text", "value", "resolved_from"} <= set(dates[0])

@@ -318,6 +318,8 @@ def extract_entities(doc: Doc, article_id: str, aliases: AliasTable,
     senses: list[str | None] = [None] * len(drafts)
     for pass_full in (True, False):
         for i, d in enumerate(drafts):
+            if KIND_OF_LABEL[d.label] not in ENTITY_KINDS:
+                continue  # events, laws, works: mentions only, no identity to track
             is_full = KIND_OF_LABEL[d.label] != "person" or d.end_token - d.start_token > 1
             if is_full != pass_full:
                 continue

@@ -586,6 +586,8 @@ def _resolve_all(doc: Doc, article_id: str, found: list[_Attribution],
             a.statement = n
         if a.cue is not None and a.kind == "direct":
             statement_of_cue[a.cue.i] = a.statement
+        if a.kind == "indirect" and speaker.name is None:
+            continue  # a reported clause with nobody reporting it ("if asked to...") is no quote
         quotes.extend(_records(doc, article_id, a, speaker))
         if speaker.name is not None:
             previous = (a, speaker)

@@ -67,11 +67,3 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
-
-
-def sentence_index(sentences: tuple[Sentence, ...], offset: int) -> int | None:
-    """Index of the sentence containing character ``offset`` (None between sentences)."""
-    for sentence in sentences:
-        if sentence.start <= offset < sentence.end:
-            return sentence.index
-    return None
