@@ -24,7 +24,7 @@ from storyline.dedupe import (
     split_sentences,
 )
 from storyline.errors import ConfigError
-from storyline.records import Article, Paragraph, Signature
+from storyline.records import Article, Paragraph, PassageHash, Signature
 from storyline.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -316,6 +316,29 @@ def test_shingle_hash_does_not_depend_on_position_or_punctuation():
     for prefix in ("", "Earlier: ", "x " * 40_000):
         late = shingle_hashes(prefix + words.replace(" a ", " \u201ca\u201d "), 5)
         np.testing.assert_array_equal(late[-len(alone):], alone)
+
+
+@hypothesis_settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 12), max_size=6, unique=True), max_size=30),
+       st.integers(1, 4), st.integers(1, 8))
+def test_passage_table_matches_a_plain_dict(articles, cap, merge_every):
+    """The compact table (sorted columns + buffer, merged often here) answers exactly
+    like a dict of lists: earlier occurrences oldest first, at most ``cap``."""
+    original = dedupe._PassageTable._MIN_BUFFER
+    dedupe._PassageTable._MIN_BUFFER = merge_every
+    try:
+        table, model = dedupe._PassageTable(cap), {}
+        for article, hashes in enumerate(articles):
+            passages = tuple(PassageHash(f"{h:016x}", article * 10 + h, article * 10 + h + 1,
+                                                "sentence") for h in hashes)
+            found = table.add(article, passages)
+            for passage, occurrences in zip(passages, found):
+                expected = model.setdefault(passage.hash, [])
+                assert [(o.article, o.start) for o in occurrences] == expected[:cap]
+                if len(expected) < cap:
+                    expected.append((article, passage.start))
+    finally:
+        dedupe._PassageTable._MIN_BUFFER = original
 
 
 @hypothesis_settings(max_examples=200, deadline=None)

@@ -168,3 +168,30 @@ def test_cli_articles_json_shape(tmp_path):
         assert {"id", "source_id", "source", "outlet", "title", "author", "published",
                 "language", "text", "removed"} <= set(item)
         assert all(set(r) == {"text", "reason"} for r in item["removed"])
+
+
+def test_cli_language_layer_json_on_sample(tmp_path):
+    """Ingest annotates by default; entities/quotes/dates print the documented fields."""
+    db = tmp_path / "s.db"
+    run = [sys.executable, "-m", "storyline.cli"]
+    subprocess.run(run + ["ingest", str(SAMPLE), "--db", str(db), "--quiet"], check=True)
+
+    def rows(what):
+        out = subprocess.run(run + [what, "--db", str(db), "--json"], check=True,
+                             capture_output=True, text=True).stdout
+        return json.loads(out)
+
+    quotes = rows("quotes")
+    for q in quotes:
+        assert {"article_id", "source_id", "start", "end", "text", "speaker", "speaker_entity",
+                "cue", "kind"} <= set(q) and q["kind"] in ("direct", "indirect")
+    kirby = [q for q in quotes if q["text"].startswith("We are not worried about this trip")]
+    assert kirby and all(q["speaker"] == "John Kirby" for q in kirby)
+    carpenter = {q["article_id"] for q in quotes if q["speaker"] == "Michael Carpenter"}
+    assert len(carpenter) == 3  # TURAN, Ukrinform, Euromaidan Press
+    entity_ids = {m["text"]: m["entity_id"] for m in rows("entities")}
+    assert entity_ids["DPRK"] == entity_ids["North Korea"]
+    assert entity_ids["Kim Jong-un"] == entity_ids["Kim Jong Un"] != entity_ids["Kim Yo Jong"]
+    dates = rows("dates")
+    assert {"value", "resolved_from"} <= set(dates[0])
+    assert any(d["text"] == "June 18" and d["value"] == "2024-06-18" for d in dates)

@@ -426,8 +426,9 @@ class _PassageTable:
     would dominate memory at 100k articles x 40 passages. Instead: numpy columns sorted
     by hash (21 bytes an occurrence), plus a buffer of recent additions (typed
     ``array`` columns, a dict hash -> first buffered row, rows of one hash chained by
-    ``next``), merged into the sorted columns when it reaches 1/16 of them, so each
-    merge copies the columns once and the total copying stays linear-ish.
+    ``next``), merged into the sorted columns when it reaches 1/32 of them: the buffer
+    (~130 bytes a row) stays small and merges copy the columns a bounded number of
+    times per doubling.
     """
 
     _MIN_BUFFER = 1 << 15
@@ -466,7 +467,7 @@ class _PassageTable:
                 kept.append(index)
             del earlier[self.max_occurrences :]
         self._append(article, [passages[i] for i in kept], [keys[i] for i in kept])
-        if len(self._next) >= max(self._MIN_BUFFER, len(self.columns[0]) // 16):
+        if len(self._next) >= max(self._MIN_BUFFER, len(self.columns[0]) // 32):
             self._merge()
         return found
 
@@ -513,8 +514,8 @@ class _PassageTable:
                for column, dtype in zip(self._buffer, self._DTYPES)]
         order = np.argsort(new[0], kind="stable")  # stable: a hash's rows keep their order
         where = np.searchsorted(self.columns[0], new[0][order], side="right")
-        self.columns = [np.insert(column, where, values[order])
-                        for column, values in zip(self.columns, new)]
+        for k, values in enumerate(new):  # one column at a time: the old one is freed first
+            self.columns[k] = np.insert(self.columns[k], where, values[order])
         del new
         self._clear_buffer()
 
