@@ -114,8 +114,8 @@ def test_pipeline_bad_inputs_are_reported_and_the_batch_goes_on(tmp_path):
     assert report.failed
 
 
-@pytest.mark.skipif(not POLNEAR_DEV.exists(), reason="shared datasets not present")
 def test_pipeline_killed_ingest_resumes_without_loss_or_duplicates(tmp_path):
+    assert POLNEAR_DEV.exists(), f"the shared datasets must be beside the repo: {POLNEAR_DEV}"
     src = tmp_path / "in"
     src.mkdir()
     for path in sorted(POLNEAR_DEV.glob("*.txt")):

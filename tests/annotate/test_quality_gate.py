@@ -29,7 +29,7 @@ def bench_module(name: str):
 def polnear():
     module = bench_module("quotes_polnear")
     if not module.POLNEAR.exists():
-        pytest.skip(f"PolNeAR not found at {module.POLNEAR}")
+        pytest.fail(f"PolNeAR not found at {module.POLNEAR}")
     return module
 
 
@@ -51,7 +51,7 @@ def test_polnear_dev_subset_meets_floors(polnear, nlp, rules):
 def test_semeval_trial_date_anchoring_meets_floor(nlp, rules):
     dates = bench_module("dates_eval")
     if not dates.SEMEVAL.exists():
-        pytest.skip(f"SemEval-2015 data not found at {dates.SEMEVAL}")
+        pytest.fail(f"SemEval-2015 data not found at {dates.SEMEVAL}")
     result = dates.semeval(nlp, rules)
     floor = FLOORS["gate"]["semeval2015_trial"]["accuracy"] - FLOORS["gate"]["margin"]
     assert result["accuracy"] >= floor

@@ -37,7 +37,7 @@ def load_bench() -> ModuleType:
 def bench() -> ModuleType:
     module = load_bench()
     if not module.dataset_dir().is_dir():
-        pytest.skip(f"benchmark dataset not found at {module.dataset_dir()} "
+        pytest.fail(f"benchmark dataset not found at {module.dataset_dir()} "
                     f"(set STORYLINE_SHARED to the folder holding datasets/)")
     return module
 
