@@ -16,7 +16,7 @@ Example::
     index = DedupeIndex.from_settings(settings)
     for article in articles:
         matches = index.add(signature(article, settings))
-        store.add(matches.links, matches.passages)
+        save(matches.links, matches.passages)
 """
 
 from __future__ import annotations
@@ -66,11 +66,11 @@ _DEFAULTS = Settings()
 
 # --------------------------------------------------------------------------- shingles
 #
-# The slow part of MinHash with rensa is not the MinHash (Rust) but building the shingle
-# strings in Python: a regex findall plus one " ".join per shingle costs ~0.5 ms for an
-# average article. Instead we hash every word once with numpy and combine the word hashes
-# of each window into a shingle hash, then hand rensa one uint64 buffer. bench/shingles.py
-# measures both.
+# The slow part of MinHash with rensa is not the MinHash (Rust, ~0.04 ms an article) but
+# building shingle strings in Python (~0.6 ms with a regex and " ".join, ~1.1 ms naively,
+# for the ~4k-character articles of timeline17/FNC-1). Instead we hash every word once
+# with numpy, combine the word hashes of each window into a shingle hash, and hand rensa
+# one uint64 buffer: ~0.14 ms. bench/shingles.py measures all three.
 
 _U64 = np.uint64
 # A word is a maximal run of alphanumeric characters after NFKC + casefold. In the UTF-8
@@ -319,10 +319,10 @@ def signature(article: Article, settings: Settings) -> Signature:
         Signature with ``minhash`` (``minhash_permutations`` u32 values; all 2**32-1 for
         an article without words) and one PassageHash per kept sentence/paragraph.
 
-    Example:
-        >>> sig = signature(article, Settings())
-        >>> len(sig.minhash)
-        128
+    Example::
+
+        sig = signature(article, Settings())
+        len(sig.minhash)  # 128
     """
     shingles = shingle_hashes(article.text, settings.shingle_words)
     return Signature(
@@ -535,12 +535,11 @@ class DedupeIndex:
             earliest this many (bounds the cost of boilerplate that survived cleaning).
         num_bands: LSH bands; None chooses them with :func:`lsh_bands`.
 
-    Example:
-        >>> index = DedupeIndex(threshold=0.5, num_perm=128)
-        >>> index.add(signature(a, settings)).links
-        ()
-        >>> index.add(signature(copy_of_a, settings)).links[0].other_id == a.id
-        True
+    Example::
+
+        index = DedupeIndex(threshold=0.65, num_perm=128)
+        index.add(signature(article, settings))            # DedupeMatches(links=(), ...)
+        index.add(signature(edited_copy, settings)).links  # (DuplicateLink(..., other_id=article.id),)
     """
 
     def __init__(self, threshold: float = _DEFAULTS.near_duplicate_threshold,
@@ -611,7 +610,7 @@ class DedupeIndex:
         self.ids_: list[str] = []
         self.positions_: dict[str, int] = {}
         # Fixed-size blocks, not one array grown by doubling: no over-allocation and no
-        # copy of everything when it grows (64 MiB of digests at 100k articles).
+        # copy of everything when it grows (~50 MiB of digests at 100k articles).
         self.digest_blocks_: list[np.ndarray] = []
         self.passages_ = _PassageTable(self.max_passage_links)
         self.scheme_: str | None = None
