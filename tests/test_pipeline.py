@@ -195,3 +195,25 @@ def test_cli_language_layer_json_on_sample(tmp_path):
     dates = rows("dates")
     assert {"value", "resolved_from"} <= set(dates[0])
     assert any(d["text"] == "June 18" and d["value"] == "2024-06-18" for d in dates)
+
+
+def test_cli_stories_json_is_stable_across_runs(tmp_path):
+    """The five sample articles form one story; its id survives a second run."""
+    db = tmp_path / "s.db"
+    run = [sys.executable, "-m", "storyline.cli"]
+    subprocess.run(run + ["ingest", str(SAMPLE), "--db", str(db), "--quiet"], check=True)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+
+    def stories():
+        out = subprocess.run(run + ["stories", "--db", str(db), "--json"], check=True,
+                             capture_output=True, text=True, env=env).stdout
+        return json.loads(out)
+
+    first = stories()
+    assert len(first) == 1
+    story = first[0]
+    assert {"id", "title", "first_seen", "last_seen", "outlets", "articles", "events"} <= set(story)
+    assert len(story["articles"]) == 5
+    assert {"id", "source_id", "outlet", "title", "published"} <= set(story["articles"][0])
+    assert {"id", "title", "start", "end", "article_ids"} <= set(story["events"][0])
+    assert [s["id"] for s in stories()] == [story["id"]]

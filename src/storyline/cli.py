@@ -427,6 +427,58 @@ def numbers(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     _console().print(table)
 
 
+# ----------------------------------------------------------------------------- stories
+
+
+def story_json(story: Any) -> dict[str, Any]:
+    """The public JSON shape of a story (what `stories --json` prints)."""
+    return {
+        "id": story.id, "title": story.title, "description": story.description,
+        "first_seen": story.first_seen, "last_seen": story.last_seen,
+        "outlets": list(story.outlets), "merged_ids": list(story.merged_ids),
+        "articles": [a.to_dict() for a in story.articles],
+        "events": [{"id": e.id, "title": e.title, "start": e.start, "end": e.end,
+                    "article_ids": list(e.article_ids)} for e in story.events],
+    }
+
+
+@app.command()
+def stories(db: DbOption = DEFAULT_DB, as_json: JsonOption = False,
+            recluster: Annotated[bool, typer.Option(
+                "--recluster", help="Rebuild all stories from scratch with the current settings.")] = False
+            ) -> None:
+    """Which articles tell the same story, and the events inside each story.
+
+    New articles join the stories found before (ids stay stable); `--recluster`
+    starts over. Example: storyline stories --json
+    """
+    store = _open(db)
+    with store:
+        try:
+            clusterer = pipeline.update_stories(store, recluster=recluster)
+        except StorylineError as exc:
+            raise _fail(str(exc)) from exc
+    found = clusterer.stories_
+    if as_json:
+        _print_json([story_json(s) for s in found])
+        return
+    console = _console()
+    for story in found:
+        body = Text()
+        body.append(story.description + "\n", style="italic")
+        body.append(f"{story.first_seen or '?'} → {story.last_seen or '?'}   outlets: "
+                    f"{', '.join(story.outlets) or '-'}\n", style="dim")
+        for event in story.events:
+            body.append(f"\n● {event.start or '?'} – {event.end or '?'}  ", style="bold cyan")
+            body.append(event.title + "\n")
+            titles = {a.id: a for a in story.articles}
+            for aid in event.article_ids:
+                art = titles.get(aid)
+                body.append(f"    {aid}  {(art.outlet if art else None) or '-'}: ", style="dim")
+                body.append((art.title if art else "") + "\n")
+        console.print(Panel(body, title=Text(f"{story.id}  {story.title}"), title_align="left"))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()

@@ -240,5 +240,45 @@ def _model_label(annotator: Annotator) -> str:
     return f"{MODEL_PIN.name} {MODEL_PIN.version}"
 
 
-__all__ = ["Annotator", "annotate_stored", "FileResult", "IngestProgress", "ingest", "load_dedupe_index", "process_file",
+STORY_ENTITY_KINDS = ("person", "org", "place")
+
+
+def story_inputs(store: Store) -> list[Any]:
+    """What the story clusterer reads of each stored article: title, text, time,
+    outlet and the corpus-wide identities of the people, organisations and places it
+    names (from the language layer, when it ran)."""
+    from storyline.annotate import EntityResolver
+    from storyline.records import StoryInput
+
+    annotations = {a.article_id: a for a in store.annotations()}
+    resolver = EntityResolver().fit(annotations.values())
+    inputs = []
+    for article in store.articles():
+        ann = annotations.get(article.id)
+        keys = () if ann is None else tuple(dict.fromkeys(
+            resolver.resolve(m.entity_id) for m in ann.mentions
+            if m.entity_id and m.kind in STORY_ENTITY_KINDS))
+        inputs.append(StoryInput(article_id=article.id, title=article.title or "", text=article.text,
+                                 published=article.published, outlet=article.outlet,
+                                 source_id=article.source_id, entities=keys,
+                                 language=article.language))
+    return inputs
+
+
+def update_stories(store: Store, *, recluster: bool = False) -> Any:
+    """Cluster stored articles into stories. Incremental: the clusterer's state is kept
+    in the store, so story ids stay stable as later ingests add articles; ``recluster``
+    starts from scratch with the current settings."""
+    from storyline.stories import StoryClusterer
+
+    state = None if recluster else store.story_state()
+    clusterer = StoryClusterer.from_state(state) if state else StoryClusterer()
+    inputs = story_inputs(store)
+    clusterer = clusterer.fit(inputs) if recluster or state is None else clusterer.partial_fit(inputs)
+    with store.atomic():
+        store.put_story_state(clusterer.to_state(), len(inputs))
+    return clusterer
+
+
+__all__ = ["Annotator", "story_inputs", "update_stories", "annotate_stored", "FileResult", "IngestProgress", "ingest", "load_dedupe_index", "process_file",
            "store_article"]

@@ -132,4 +132,21 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        3,
+        "story clusterer state",
+        """
+        -- The incremental story clusterer's learned state (StoryClusterer.to_state), so
+        -- story ids stay stable as later ingests add articles.
+        CREATE TABLE story_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            state BLOB NOT NULL,
+            articles INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -213,6 +213,16 @@ class SqliteStore:
             (annotations.article_id, annotations.model,
              json.dumps(annotations.to_dict(), ensure_ascii=False), _now()))
 
+    def put_story_state(self, state: bytes, articles: int) -> None:
+        self._conn.execute(
+            "INSERT INTO story_state VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "state=excluded.state, articles=excluded.articles, updated_at=excluded.updated_at",
+            (state, articles, _now()))
+
+    def story_state(self) -> bytes | None:
+        row = self._conn.execute("SELECT state FROM story_state WHERE id = 1").fetchone()
+        return bytes(row[0]) if row else None
+
     # ----------------------------------------------------------------- reads
 
     def annotations(self, ids: Iterable[str] | None = None) -> Iterator[Annotations]:
