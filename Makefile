@@ -35,6 +35,7 @@ demo: $(STAMP)
 	$(BIN)/storyline entities --db $(DEMO_DB)
 	$(BIN)/storyline quotes --db $(DEMO_DB)
 	$(BIN)/storyline dates --db $(DEMO_DB)
+	$(BIN)/storyline stories --db $(DEMO_DB)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
