@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -355,6 +356,21 @@ def _layer_rows(db: str, what: str) -> tuple[list[dict[str, Any]], Any]:
     return rows, resolver
 
 
+def _print_layer(db: str, what: str, as_json: bool,
+                 columns: dict[str, Callable[[dict[str, Any]], str]]) -> None:
+    """Print one kind of annotation as JSON rows, or as a table with the given columns
+    plus the article span each row came from (cells are plain Text: never markup)."""
+    rows, _ = _layer_rows(db, what)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(*columns, "article")
+    for row in rows:
+        cells = [Text(cell(row)) for cell in columns.values()]
+        table.add_row(*cells, f"{row['article_id']}[{row['start']}:{row['end']}]")
+    _console().print(table)
+
+
 @app.command()
 def entities(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     """People, organisations and places with one identity across the corpus, the names
@@ -382,15 +398,9 @@ def quotes(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
 
     Example: storyline quotes --json
     """
-    rows, _ = _layer_rows(db, "quotes")
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table("speaker", "kind", "cue", "quote", "article")
-    for row in rows:
-        table.add_row(Text(row["speaker"] or "?"), row["kind"], Text(row["cue"] or ""),
-                      Text(_shorten(row["text"], 90)), f"{row['article_id']}[{row['start']}:{row['end']}]")
-    _console().print(table)
+    _print_layer(db, "quotes", as_json, {
+        "speaker": lambda r: r["speaker"] or "?", "kind": lambda r: r["kind"],
+        "cue": lambda r: r["cue"] or "", "quote": lambda r: _shorten(r["text"], 90)})
 
 
 @app.command()
@@ -399,15 +409,9 @@ def dates(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
 
     Example: storyline dates --json
     """
-    rows, _ = _layer_rows(db, "dates")
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table("text", "value", "granularity", "resolved from", "article")
-    for row in rows:
-        table.add_row(Text(row["text"]), Text(row["value"] or "unresolved"), row["granularity"],
-                      Text(row["resolved_from"] or ""), f"{row['article_id']}[{row['start']}:{row['end']}]")
-    _console().print(table)
+    _print_layer(db, "dates", as_json, {
+        "text": lambda r: r["text"], "value": lambda r: r["value"] or "unresolved",
+        "granularity": lambda r: r["granularity"], "resolved from": lambda r: r["resolved_from"] or ""})
 
 
 @app.command()
@@ -416,15 +420,9 @@ def numbers(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
 
     Example: storyline numbers --json
     """
-    rows, _ = _layer_rows(db, "numbers")
-    if as_json:
-        _print_json(rows)
-        return
-    table = Table("text", "value", "qualifier", "counts", "article")
-    for row in rows:
-        table.add_row(Text(row["text"]), str(row["value"]), Text(row["qualifier"] or ""),
-                      Text(row["counts"] or ""), f"{row['article_id']}[{row['start']}:{row['end']}]")
-    _console().print(table)
+    _print_layer(db, "numbers", as_json, {
+        "text": lambda r: r["text"], "value": lambda r: str(r["value"]),
+        "qualifier": lambda r: r["qualifier"] or "", "counts": lambda r: r["counts"] or ""})
 
 
 # ----------------------------------------------------------------------------- stories
