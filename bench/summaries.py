@@ -66,6 +66,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from storyline.brief import SelectionParams, select_sentences, text_words  # noqa: E402
 from storyline.records import BriefSentence, CandidateSentence  # noqa: E402
+from storyline.spans import trim_span  # noqa: E402
 
 LOGGER = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         spans.append((start, match.end()))
         start = match.end()
     spans.append((start, len(text)))
-    return [span for span in (_trim(text, s, e) for s, e in spans) if span[1] > span[0]]
+    return [span for span in (trim_span(text, s, e) for s, e in spans) if span[1] > span[0]]
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -206,14 +207,6 @@ def _is_abbreviation(text: str, dot: int) -> bool:
         return False
     token = word.group(1)
     return len(token) == 1 or token.lower() in ABBREVIATIONS
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def candidates_for(cluster: Cluster) -> list[CandidateSentence]:

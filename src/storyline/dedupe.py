@@ -43,6 +43,7 @@ from storyline.records import (
     Signature,
 )
 from storyline.settings import Settings
+from storyline.spans import trim_span
 
 LOGGER = logging.getLogger(__name__)
 
@@ -218,15 +219,6 @@ def _is_abbreviation(text: str, match: re.Match[str]) -> bool:
         "." in word or word.isupper())
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """``(start, end)`` shrunk past leading and trailing whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Sentence spans of ``text[start:end]`` (one paragraph), as offsets into ``text``.
 
@@ -243,11 +235,11 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     for match in _SENTENCE_END.finditer(text, start, end):
         if _is_abbreviation(text, match):
             continue
-        span = _trim(text, position, match.end())
+        span = trim_span(text, position, match.end())
         if span[0] < span[1]:
             spans.append(span)
         position = match.end()
-    span = _trim(text, position, end)
+    span = trim_span(text, position, end)
     if span[0] < span[1]:
         spans.append(span)
     return spans
@@ -300,7 +292,7 @@ def _passages(article: Article, min_words: int) -> tuple[PassageHash, ...]:
         if len(normalised) > 1:
             # Sentences are separated by whitespace only, so the paragraph normalises
             # to its normalised sentences joined by spaces (saves a second pass).
-            keep(b" ".join(normalised), *_trim(text, p_start, p_end), "paragraph")
+            keep(b" ".join(normalised), *trim_span(text, p_start, p_end), "paragraph")
     return tuple(out)
 
 

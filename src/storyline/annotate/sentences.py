@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from storyline.records import Sentence
+from storyline.spans import trim_span
 
 LOGGER = logging.getLogger(__name__)
 
@@ -54,16 +55,8 @@ def sentence_spans(doc: Doc, article_id: str) -> tuple[Sentence, ...]:
     starts = paragraph_starts(text)
     out: list[Sentence] = []
     for sent in doc.sents:
-        start, end = _trim(text, sent.start_char, sent.end_char)
+        start, end = trim_span(text, sent.start_char, sent.end_char)
         if start < end:
             paragraph = bisect.bisect_right(starts, start) - 1
             out.append(Sentence(article_id, start, end, text[start:end], len(out), paragraph))
     return tuple(out)
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
