@@ -95,9 +95,12 @@ class SqliteStore:
         return version
 
     def _migrate(self) -> None:
-        version = self._check_version()
+        self._check_version()
         self._conn.execute("BEGIN IMMEDIATE")
         try:
+            # Read again under the write lock: another process may have migrated the
+            # file between our first look and the lock (two ingests opening a new file).
+            version = self._check_version()
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
