@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SAMPLE := examples/putin-dprk-2024
 DEMO_DB := build/demo.db
+DEMO_REPORT := build/report.html
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -36,8 +37,13 @@ demo: $(STAMP)
 	$(BIN)/storyline quotes --db $(DEMO_DB)
 	$(BIN)/storyline dates --db $(DEMO_DB)
 	$(BIN)/storyline stories --db $(DEMO_DB)
+	$(BIN)/storyline brief $(SAMPLE) --db $(DEMO_DB) --format md
+	$(BIN)/storyline brief $(SAMPLE) --db $(DEMO_DB) --format html -o $(DEMO_REPORT)
+	@echo
+	@echo "Report on the sample corpus: $(abspath $(DEMO_REPORT))  (open it in a browser)"
 
 test: $(STAMP)
+	./.ci/install-postgres
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

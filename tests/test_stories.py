@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from storyline import pipeline
 from storyline.errors import ConfigError
-from storyline.records import Story, StoryInput
+from storyline.records import Story, StoryArticle, StoryEvent, StoryInput, TimeRef
+from storyline.settings import Settings
 from storyline.stories import StoryClusterer
+from storyline.stories import timehint as th
+from storyline.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "putin-dprk-2024"
@@ -152,6 +157,142 @@ def test_stories_invalid_params_fail_with_the_name(params):
 def test_stories_precomputed_embeddings_must_match():
     with pytest.raises(ConfigError, match="embeddings must have shape"):
         StoryClusterer().fit(sample_inputs()[:2], np.zeros((2, 5), dtype=np.float32))
+
+
+# ---------------------------------------------------------------- time from the text
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory):
+    """The sample corpus through the real pipeline: ingest, clean, annotate, store.
+    Only OREANDA (004) carries a publication date; the others are placed in time by
+    the days their text reports."""
+    store = open_store(tmp_path_factory.mktemp("stories") / "s.db")
+    pipeline.ingest([SAMPLE], store, Settings(), annotator=pipeline.Annotator())
+    return store
+
+
+def test_stories_sample_end_to_end_pre_visit_events_before_post_visit(sample_store):
+    clusterer = pipeline.update_stories(sample_store, recluster=True)
+    prefix = {a.id: Path(a.source).name[:3] for a in sample_store.articles()}
+    stories = clusterer.stories_
+    assert len(stories) == 1
+    story = stories[0]
+    assert len(story.articles) == 5 and len(story.events) >= 2
+    rank = {prefix[aid]: k for k, event in enumerate(story.events) for aid in event.article_ids}
+    assert max(rank["003"], rank["004"]) < min(rank[k] for k in POST_VISIT)
+    # undated articles keep published None; their placed dates say they are estimates
+    by_prefix = {prefix[a.id]: a for a in story.articles}
+    assert by_prefix["004"].published == "2024-06-17T22:29:00" and by_prefix["004"].estimated_date is None
+    assert all(by_prefix[k].published is None for k in ("000", "001", "002", "003"))
+    assert by_prefix["002"].estimated_date == "2024-06-19"  # "On 18-19 June, Putin visited"
+    reaction = story.events[rank["001"]]
+    assert reaction.estimated and reaction.start >= "2024-06-18"
+    assert story.estimated and story.first_seen == "2024-06-17"
+    assert all(event.title for event in story.events)
+    assert Story.from_dict(story.to_dict()) == story
+
+
+def test_stories_sample_time_hints_from_the_language_layer(sample_store):
+    hints = {Path(a.source).name[:3]: (i.time_hint, i.anticipates)
+             for a in sample_store.articles() for i in pipeline.story_inputs(sample_store)
+             if i.article_id == a.id}
+    assert hints["001"] == ("--06-18", None)          # "Since the evening of June 18"
+    assert hints["002"] == ("--06-19", None)          # "On 18-19 June, Putin visited"
+    assert hints["003"] == ("--05-30", None)          # "Tass reported May 30"
+    assert hints["004"] == (None, "2024-06-18")       # dated; "will arrive ... on June 18"
+    assert hints["000"] == (None, None)               # only weekdays: nothing to place
+
+
+def _ref(text: str, start: int, expression: str, value: str | None = None,
+         granularity: str = "unknown", resolved_from: str = "none") -> TimeRef:
+    return TimeRef("a", start, start + len(expression), expression, value, granularity, resolved_from)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Officials met on May 30. The report came out on June 2.", "--06-02"),
+    ("The summit will open on June 20. Talks began on June 2.", "--06-02"),       # future left out
+    ("The talks, which are scheduled for June 20, began on June 2.", "--06-02"),
+    ("It was agreed on 28 December. Troops left on 3 January.", "--01-03"),      # across New Year
+    ("Nothing happened for 24 years.", None),
+])
+def test_stories_time_hint_is_the_latest_past_day(text, expected):
+    refs = []
+    for expression in ("May 30", "June 2", "June 20", "28 December", "3 January"):
+        if found := re.search(rf"\b{expression}\b", text):
+            refs.append(_ref(text, found.start(), expression))
+    if "24 years" in text:
+        refs.append(_ref(text, text.index("24 years"), "24 years", "P24Y", "duration", "text"))
+    assert th.estimate_time_hint(refs, text) == expected
+
+
+def test_stories_time_hint_full_days_and_anticipated_day():
+    text = "The accord was signed on June 2, 2024. The leaders will meet again on 18-19 July."
+    refs = [_ref(text, text.index("June 2, 2024"), "June 2, 2024", "2024-06-02", "day", "text"),
+            _ref(text, text.index("18-19 July"), "18-19 July")]
+    assert th.estimate_time_hint(refs, text) == "2024-06-02"
+    assert th.anticipated_day(refs, text) == "--07-18"   # the first day of the range ahead
+
+
+@pytest.mark.parametrize(("hint", "first", "last", "expected"), [
+    ("--06-18", "2024-06-17", "2024-06-17", "2024-06-18"),
+    ("--12-30", "2024-01-02", "2024-01-05", "2023-12-30"),   # the year nearest the story
+    ("2019-03-01", None, None, "2019-03-01"),
+    ("--06-18", None, None, None),                           # nothing dated to take a year from
+    (None, "2024-06-17", "2024-06-17", None),
+])
+def test_stories_resolve_hint_takes_the_year_from_the_story(hint, first, last, expected):
+    from storyline.stories.features import parse_published
+
+    nan = float("nan")
+    a = parse_published(first) if first else nan
+    b = parse_published(last) if last else nan
+    assert th.resolve_hint(hint, a, b) == expected
+
+
+def _gulf(aid: str, text: str, published: str | None = None, hint: str | None = None,
+          ahead: str | None = None) -> StoryInput:
+    return StoryInput(aid, "Oil spill in the Gulf of Mexico", text, published=published, language="en",
+                      time_hint=hint, anticipates=ahead)
+
+
+SPILL = ("BP said oil from the Deepwater Horizon well in the Gulf of Mexico kept leaking as crews "
+         "off Louisiana tried a new containment cap, the company and the Coast Guard said.")
+
+
+def test_stories_undated_article_is_placed_by_hint_not_before_its_nearest_dated_article():
+    inputs = [_gulf("d1", SPILL, published="2010-06-10T12:00:00"),
+              _gulf("u1", SPILL + " The rig exploded on 20 April.", hint="--04-20"),
+              _gulf("u2", SPILL + " Work resumed on June 14.", hint="--06-14")]
+    clusterer = StoryClusterer(embedding="none").fit(inputs)
+    (story,) = clusterer.stories_
+    placed = {a.id: a for a in story.articles}
+    # a background date is only a lower bound: the article is as late as the one it is most like
+    assert placed["u1"].published is None and placed["u1"].estimated_date == "2010-06-10"
+    assert placed["u2"].estimated_date == "2010-06-14"
+    assert placed["d1"].estimated_date is None
+    assert story.last_seen == "2010-06-14" and story.estimated
+
+
+def test_stories_preview_and_report_of_the_same_day_are_two_events():
+    preview = _gulf("p", SPILL + " BP will try to cap the well on June 20.",
+                    published="2010-06-19T08:00:00", ahead="2010-06-20")
+    report = _gulf("r", SPILL + " BP tried to cap the well on June 20.", hint="--06-20")
+    clusterer = StoryClusterer(embedding="none").fit([preview, report])
+    (story,) = clusterer.stories_
+    assert [e.article_ids for e in story.events] == [("p",), ("r",)]
+    together = StoryClusterer(embedding="none").fit([preview, _gulf("r", report.text, hint="--06-19")])
+    assert len(together.stories_[0].events) == 1   # reported day before the previewed one
+
+
+def test_stories_records_from_before_the_time_fields_still_load():
+    old_input = {"article_id": "a", "title": "t", "text": "x", "published": None}
+    assert StoryInput.from_dict(old_input).time_hint is None
+    old_event = {"id": "e", "story_id": "s", "title": "t", "article_ids": ["a"], "start": None, "end": None}
+    assert StoryEvent.from_dict(old_event).estimated is False
+    assert StoryArticle.from_dict({"id": "a", "title": "t"}).estimated_date is None
+    old_story = {"id": "s", "title": "t", "description": "", "articles": [], "events": [old_event]}
+    assert Story.from_dict(old_story).estimated is False
 
 
 def test_stories_ecb_dev_event_f1_floor():

@@ -46,7 +46,8 @@ from storyline.records import BriefSentence, CandidateSentence, Citation
 
 LOGGER = logging.getLogger(__name__)
 
-__all__ = ["SelectionParams", "select_sentences", "text_bytes", "text_words"]
+__all__ = ["SelectionParams", "content_terms", "lexical_similarity", "select_sentences", "text_bytes",
+           "text_words"]
 
 # Function words carry no content for similarity: without this list "the", "said" and
 # "of" would make every pair of news sentences look alike.
@@ -176,8 +177,8 @@ def select_sentences(
     if not eligible:
         return []
     pool = [candidates[i] for i in eligible]
-    term_lists = [_terms(c.text) for c in pool]
-    lexical = _lexical_similarity(term_lists)
+    term_lists = [content_terms(c.text) for c in pool]
+    lexical = lexical_similarity(term_lists)
     semantic = None if embeddings is None else _cosine_matrix(
         np.asarray(embeddings, dtype=np.float64)[eligible])
     topical = None if semantic is None else _above_story_level(semantic)
@@ -228,7 +229,7 @@ def _word_count(text: str) -> int:
 # --------------------------------------------------------------------------- similarity
 
 
-def _terms(text: str) -> list[str]:
+def content_terms(text: str) -> list[str]:
     """Content words, lower-cased and lightly stemmed (plural and possessive endings)."""
     terms = []
     for word in WORD_PATTERN.findall(text.lower().replace("’", "'")):
@@ -243,7 +244,7 @@ def _terms(text: str) -> list[str]:
     return terms
 
 
-def _lexical_similarity(term_lists: Sequence[list[str]]) -> np.ndarray:
+def lexical_similarity(term_lists: Sequence[list[str]]) -> np.ndarray:
     """TF-IDF cosine between all pairs, with IDF over the candidate sentences themselves."""
     bags = [_counts(terms) for terms in term_lists]
     doc_freq = _document_frequency(bags)
@@ -519,7 +520,7 @@ def _brief_sentence(
     speaker = chosen.speaker or next((pool[int(j)].speaker for j in renderings
                                       if pool[int(j)].speaker), None)
     return BriefSentence(text=chosen.text, citations=tuple(citations),
-                         contested=contested, speaker=speaker if contested else None)
+                         contested=contested, speaker=speaker)
 
 
 def _citation(candidate: CandidateSentence) -> Citation:

@@ -32,14 +32,15 @@ from rich.text import Text
 from storyline import pipeline
 from storyline.errors import StorylineError
 from storyline.records import Article, IngestReport, Rejected
+from storyline.report import FORMATS, render, story_json
 from storyline.settings import Settings, load_settings
-from storyline.store import Store, open_store
+from storyline.store import Store, is_postgres_url, open_store
 
 app = typer.Typer(
     help="Storyline: read news from many outlets and tell what actually happened.",
     no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
-DbOption = Annotated[str, typer.Option("--db", help="Database file (SQLite).")]
+DbOption = Annotated[str, typer.Option("--db", help="Database file (SQLite) or postgresql:// URL.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 DEFAULT_DB = "storyline.db"
 
@@ -54,7 +55,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _open(db: str, *, must_exist: bool = True) -> Store:
-    if must_exist and db != ":memory:" and not Path(db).exists():
+    if must_exist and db != ":memory:" and not is_postgres_url(db) and not Path(db).exists():
         raise _fail(f"database {db} does not exist; run `storyline ingest PATH --db {db}` first")
     try:
         return open_store(db)
@@ -428,18 +429,6 @@ def numbers(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
 # ----------------------------------------------------------------------------- stories
 
 
-def story_json(story: Any) -> dict[str, Any]:
-    """The public JSON shape of a story (what `stories --json` prints)."""
-    return {
-        "id": story.id, "title": story.title, "description": story.description,
-        "first_seen": story.first_seen, "last_seen": story.last_seen,
-        "outlets": list(story.outlets), "merged_ids": list(story.merged_ids),
-        "articles": [a.to_dict() for a in story.articles],
-        "events": [{"id": e.id, "title": e.title, "start": e.start, "end": e.end,
-                    "article_ids": list(e.article_ids)} for e in story.events],
-    }
-
-
 @app.command()
 def stories(db: DbOption = DEFAULT_DB, as_json: JsonOption = False,
             recluster: Annotated[bool, typer.Option(
@@ -475,6 +464,114 @@ def stories(db: DbOption = DEFAULT_DB, as_json: JsonOption = False,
                 body.append(f"    {aid}  {(art.outlet if art else None) or '-'}: ", style="dim")
                 body.append((art.title if art else "") + "\n")
         console.print(Panel(body, title=Text(f"{story.id}  {story.title}"), title_align="left"))
+
+
+# ----------------------------------------------------------------------------- reports
+
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="Report format: md, html or json.")]
+OutOption = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file "
+                                                 "(default: standard output).")]
+WordsOption = Annotated[int | None, typer.Option("--words", min=1, help="Brief length budget in words "
+                                                  "(default 150).")]
+BytesOption = Annotated[int | None, typer.Option("--bytes", min=1, help="Brief length budget in UTF-8 bytes.")]
+NoEmbeddingsOption = Annotated[bool, typer.Option(
+    "--no-embeddings", help="Compare sentences by their words only (faster; misses translations).")]
+
+
+def _budget(words: int | None, size: int | None) -> Any:
+    from storyline.align import DEFAULT_BRIEF_WORDS, Budget
+
+    if words is None and size is None:
+        words = DEFAULT_BRIEF_WORDS
+    return Budget(words=words, bytes=size)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise _fail(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+
+
+def _write_report(store: Store, story_list: list[Any], fmt: str, output: Path | None, budget: Any,
+                  embeddings: bool, title: str) -> None:
+    err = _console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("loading models", total=len(story_list))
+        models = pipeline.analysis_models(store, embeddings=embeddings)
+        bar.update(task, description="analysing stories")
+        analyses = pipeline.analyse_stories(store, story_list, models, budget=budget,
+                                            on_story=lambda _: bar.advance(task))
+    articles = {a.id: a for a in store.articles([x.id for s in story_list for x in s.articles])}
+    text = render(analyses, fmt, articles, title=title)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    err.print(Text(f"wrote {fmt} report on {len(analyses)} stories to {output.resolve()}"))
+
+
+@app.command()
+def show(story: Annotated[str, typer.Argument(help="Story id (as `storyline stories` lists it).")],
+         db: DbOption = DEFAULT_DB, fmt: FormatOption = "md", output: OutOption = None,
+         words: WordsOption = None, size: BytesOption = None,
+         no_embeddings: NoEmbeddingsOption = False) -> None:
+    """The full analysis of one story: brief, facts, quote groups, timeline, network.
+
+    Example: storyline show s-1a2b3c4d --format html -o story.html
+    """
+    _check_format(fmt)
+    store = _open(db)
+    with store:
+        try:
+            clusterer = pipeline.update_stories(store)
+            wanted = clusterer.resolve(story)
+            found = [s for s in clusterer.stories_ if s.id == wanted]
+            if not found:
+                raise _fail(f"no story {story!r} in {db}; `storyline stories --db {db}` lists them")
+            _write_report(store, found, fmt, output, _budget(words, size), not no_embeddings,
+                          title=found[0].title)
+        except StorylineError as exc:
+            raise _fail(str(exc)) from exc
+
+
+@app.command()
+def brief(paths: Annotated[list[Path], typer.Argument(help="Files or folders to read.")],
+          db: Annotated[str | None, typer.Option("--db", help="Database to ingest into and keep "
+                                                 "(default: a temporary one).")] = None,
+          fmt: FormatOption = "md", output: OutOption = None, words: WordsOption = None,
+          size: BytesOption = None,
+          story_key: Annotated[str | None, typer.Option(
+              "--story-key", help="Group JSON Lines records into stories by this field instead of "
+                                  "clustering them.")] = None,
+          no_embeddings: NoEmbeddingsOption = False) -> None:
+    """One shot: ingest PATH... and write the report of every story found.
+
+    Example: storyline brief examples/putin-dprk-2024 --format html -o brief.html
+    """
+    import tempfile
+
+    _check_format(fmt)
+    with tempfile.TemporaryDirectory(prefix="storyline-") as tmp:
+        location = db or str(Path(tmp) / "brief.db")
+        store = _open(location, must_exist=False)
+        with store:
+            err = _console(stderr=True)
+            try:
+                _ingest_with_progress(paths, store, _settings(None), err, pipeline.Annotator())
+            except StorylineError as exc:
+                raise _fail(str(exc)) from exc
+            if story_key:
+                found = pipeline.keyed_stories(store, paths, story_key)
+            else:
+                found = pipeline.update_stories(store).stories_
+            if not found:
+                raise _fail("no article could be read from the given paths; nothing to report")
+            try:
+                _write_report(store, found, fmt, output, _budget(words, size), not no_embeddings,
+                              title="Storyline brief: " + ", ".join(str(p) for p in paths))
+            except StorylineError as exc:
+                raise _fail(str(exc)) from exc
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -246,9 +246,12 @@ STORY_ENTITY_KINDS = ("person", "org", "place")
 def story_inputs(store: Store) -> list[Any]:
     """What the story clusterer reads of each stored article: title, text, time,
     outlet and the corpus-wide identities of the people, organisations and places it
-    names (from the language layer, when it ran)."""
+    names (from the language layer, when it ran). An article without a publication date
+    gets a ``time_hint``: the latest day its text reports; every article the first day
+    its text speaks of in the future, if any (``stories.timehint``)."""
     from storyline.annotate import EntityResolver
     from storyline.records import StoryInput
+    from storyline.stories.timehint import anticipated_day, estimate_time_hint
 
     annotations = {a.article_id: a for a in store.annotations()}
     resolver = EntityResolver().fit(annotations.values())
@@ -258,10 +261,12 @@ def story_inputs(store: Store) -> list[Any]:
         keys = () if ann is None else tuple(dict.fromkeys(
             resolver.resolve(m.entity_id) for m in ann.mentions
             if m.entity_id and m.kind in STORY_ENTITY_KINDS))
+        hint = None if article.published or ann is None else estimate_time_hint(ann.timerefs, article.text)
+        ahead = None if ann is None else anticipated_day(ann.timerefs, article.text)
         inputs.append(StoryInput(article_id=article.id, title=article.title or "", text=article.text,
                                  published=article.published, outlet=article.outlet,
                                  source_id=article.source_id, entities=keys,
-                                 language=article.language))
+                                 language=article.language, time_hint=hint, anticipates=ahead))
     return inputs
 
 
@@ -280,5 +285,104 @@ def update_stories(store: Store, *, recluster: bool = False) -> Any:
     return clusterer
 
 
-__all__ = ["Annotator", "story_inputs", "update_stories", "annotate_stored", "FileResult", "IngestProgress", "ingest", "load_dedupe_index", "process_file",
+# --------------------------------------------------------------------------- analysis
+
+
+def analysis_models(store: Store, *, embeddings: bool = True) -> Any:
+    """The models analysis reads with: spaCy (loaded and verified), the packaged
+    sentence encoder (None with ``embeddings=False``: words only) and the corpus-wide
+    entity resolver fitted on every stored annotation. Articles ingested without the
+    language layer are annotated (and stored) first: analysis needs it everywhere."""
+    from storyline.align import Models
+    from storyline.annotate import EntityResolver, load_model
+
+    annotate_stored(store, Annotator())
+    encode = None
+    if embeddings:
+        from storyline.embed import embed_texts
+
+        encode = embed_texts
+    resolver = EntityResolver().fit(list(store.annotations()))
+    return Models(nlp=load_model(), encode=encode, resolver=resolver)
+
+
+def analyse_stories(store: Store, stories: Iterable[Any], models: Any, *, budget: Any = None,
+                    on_story: Callable[[Any], None] | None = None) -> list[Any]:
+    """``align.analyse_story`` for each story, reading its articles, annotations and
+    dedupe links from the store. Articles without annotations are annotated first."""
+    from storyline.align import Budget, analyse_story
+
+    budget = budget or Budget()
+    out = []
+    for story in stories:
+        ids = [a.id for a in story.articles]
+        articles = list(store.articles(ids))
+        annotations = {a.article_id: a for a in store.annotations(ids)}
+        missing = [a for a in articles if a.id not in annotations]
+        if missing:
+            annotations |= {a.article_id: a for a in Annotator().annotate(missing)}
+        members = set(ids)
+        passages = [p for i in ids for p in store.shared_passages(i) if p.other_id in members]
+        near = [n for n in store.near_duplicates() if n.article_id in members and n.other_id in members]
+        analysis = analyse_story(story, articles, annotations, models, passages=passages, near=near,
+                                 budget=budget)
+        out.append(analysis)
+        if on_story:
+            on_story(analysis)
+    return out
+
+
+def keyed_stories(store: Store, paths: Iterable[Path], key: str) -> list[Any]:
+    """Stories given by the user: JSON Lines records grouped by the value of ``key``
+    (records without it are left out, with a warning), each story one event."""
+    import json
+
+    from storyline.records import Story, StoryArticle, StoryEvent
+
+    groups: dict[str, list[str]] = {}
+    missing = 0
+    for found in discover(paths):
+        if isinstance(found, Rejected) or found.suffix.lower() not in (".jsonl", ".ndjson", ".json"):
+            continue
+        with open(found, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                value = record.get(key) if isinstance(record, dict) else None
+                article_id = store.source_article(str(found), f"line {number}")
+                if value is None or article_id is None:
+                    missing += value is None
+                    continue
+                members = groups.setdefault(str(value), [])
+                if article_id not in members:
+                    members.append(article_id)
+    if missing:
+        LOGGER.warning("%d records have no %r field: left out of the stories", missing, key)
+    stories = []
+    for value, ids in groups.items():
+        articles = list(store.articles(ids))
+        listed = tuple(StoryArticle(id=a.id, title=a.title or "", source_id=a.source_id, outlet=a.outlet,
+                                    published=a.published) for a in articles)
+        days = sorted(a.published[:10] for a in articles if a.published)
+        story_id = f"{key}:{value}"
+        title = next((a.title for a in articles if a.title), value)
+        event = StoryEvent(id=f"{story_id}/e1", story_id=story_id, title=title,
+                           article_ids=tuple(a.id for a in articles),
+                           start=days[0] if days else None, end=days[-1] if days else None)
+        stories.append(Story(id=story_id, title=title, description=_lead(articles), articles=listed,
+                             events=(event,), first_seen=event.start, last_seen=event.end,
+                             outlets=tuple(sorted({a.outlet for a in articles if a.outlet}))))
+    return stories
+
+
+def _lead(articles: list[Article]) -> str:
+    from storyline.stories.events import first_sentence
+
+    first = articles[0] if articles else None
+    return first_sentence(first.text, first.title or "") if first else ""
+
+
+__all__ = ["Annotator", "analyse_stories", "analysis_models", "keyed_stories", "story_inputs", "update_stories", "annotate_stored", "FileResult", "IngestProgress", "ingest", "load_dedupe_index", "process_file",
            "store_article"]

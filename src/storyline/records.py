@@ -334,8 +334,10 @@ class Citation(Record):
 class BriefSentence(Record):
     """One sentence of the brief, quoted verbatim from the first citation's span.
 
-    Further citations are the other outlets' renderings of the same statement. A
-    ``contested`` sentence names who asserts it in ``speaker`` (None when unknown).
+    Further citations are the other outlets' renderings of the same statement.
+    ``speaker`` is who the source attributes the statement to (None when the outlet says
+    it in its own voice); a ``contested`` sentence is one side of a contradiction, and
+    its ``speaker`` (or its outlet) is who asserts it.
     """
 
     text: str
@@ -528,6 +530,11 @@ class StoryInput(Record):
     ``published`` is ISO 8601 or None (then arrival order stands in for time);
     ``text`` may be the whole cleaned text or just the lead; ``entities`` are canonical
     entity keys (ids or names; may be empty); ``language`` an ISO 639-1 code or None.
+    ``time_hint`` is, for an article without ``published`` only, the latest day its text
+    reports ("2024-06-19", or year-less "--06-19"; ``stories.timehint``): a lower bound
+    of when it was written, never a publication date. ``anticipates`` is the first day
+    its text speaks of in the future ("will arrive ... on June 18"), same notation: it
+    was written before that day.
     """
 
     article_id: str
@@ -538,24 +545,31 @@ class StoryInput(Record):
     source_id: str | None = None
     entities: tuple[str, ...] = ()
     language: str | None = None
+    time_hint: str | None = None
+    anticipates: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class StoryArticle(Record):
-    """One article as a story lists it."""
+    """One article as a story lists it. ``estimated_date`` is set only when
+    ``published`` is None: the ISO day the story places the article on, estimated from
+    the dates its text reports (see ``StoryClusterer``); it is not a publication date."""
 
     id: str
     title: str
     source_id: str | None = None
     outlet: str | None = None
     published: str | None = None
+    estimated_date: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class StoryEvent(Record):
     """A distinct thing that happened inside a story: its articles and date span.
 
-    ``start``/``end`` are ISO dates (None when no article has a date)."""
+    ``start``/``end`` are ISO dates (None when no article has a date); ``estimated`` is
+    True when either rests on an article's ``estimated_date`` rather than a publication
+    date."""
 
     id: str
     story_id: str
@@ -563,6 +577,7 @@ class StoryEvent(Record):
     article_ids: tuple[str, ...]
     start: str | None = None
     end: str | None = None
+    estimated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,7 +585,8 @@ class Story(Record):
     """Articles that tell the same story, with its events in time order.
 
     ``id`` is stable as articles are added; ``merged_ids`` are ids of stories that were
-    later found to be this one (they still resolve to it)."""
+    later found to be this one (they still resolve to it). ``estimated`` is True when
+    ``first_seen`` or ``last_seen`` rests on an article's ``estimated_date``."""
 
     id: str
     title: str
@@ -581,3 +597,151 @@ class Story(Record):
     last_seen: str | None = None
     outlets: tuple[str, ...] = ()
     merged_ids: tuple[str, ...] = ()
+    estimated: bool = False
+
+
+# --------------------------------------------------------------------------- align
+# Cross-source analysis of one story (``storyline.align``). Every item cites spans of
+# cleaned article text; ``text`` fields are always exact slices of a source.
+
+
+@dataclass(frozen=True, slots=True)
+class Support(Record):
+    """One source sentence behind a fact.
+
+    ``speaker`` is who the sentence attributes the statement to ("North Korea's foreign
+    ministry", "U.S. officials"), None when the outlet states it in its own voice;
+    ``stance`` is "asserts" or "denies"; ``witness`` is the key this support counts under
+    when independent outlets are counted (an outlet, or the wire/original it copies);
+    ``via`` names the wire or outlet the article says it repeats ("Tass"), or why it is
+    not independent ("copy of <article id>")."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    source_id: str | None = None
+    outlet: str | None = None
+    speaker: str | None = None
+    stance: str = "asserts"
+    witness: str = ""
+    via: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contradiction(Record):
+    """Why a fact is contested: ``kind`` "denial" (a party denies what others assert),
+    "number", "date" or "title" (different values for the same thing); ``explanation``
+    in words, naming who stands on each side; ``fact_ids`` the facts on the other side
+    when the conflict is between facts; ``spans`` the sentences on the other side."""
+
+    kind: str
+    explanation: str
+    fact_ids: tuple[str, ...] = ()
+    spans: tuple[Support, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fact(Record):
+    """Sentences of a story's articles that state the same thing.
+
+    ``text`` is the support chosen to show the fact (verbatim, with its span in
+    ``article_id``); ``status`` "corroborated" (two or more independent outlets assert
+    it), "single-source" or "contested"; ``independent_outlets`` counts the distinct
+    witnesses among the asserting supports; ``about`` names what a fact that is not a
+    sentence is about ("position of Michael Carpenter")."""
+
+    id: str
+    text: str
+    article_id: str
+    start: int
+    end: int
+    status: str
+    independent_outlets: int
+    outlets: tuple[str, ...] = ()
+    support: tuple[Support, ...] = ()
+    contradicts: tuple[Contradiction, ...] = ()
+    about: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WordDiff(Record):
+    """One step of a word-level alignment of a rendering against the reference one:
+    ``op`` "equal", "replace", "delete" (words only in the reference) or "insert" (words
+    only in this rendering)."""
+
+    op: str
+    reference: str
+    rendering: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRendering(Record):
+    """How one outlet rendered a statement: the quoted words and their span, the
+    distance (0 = identical, 1 = nothing shared) from the group's reference rendering,
+    and the word-level differences from it."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    source_id: str | None = None
+    outlet: str | None = None
+    kind: str = "direct"
+    distance: float = 0.0
+    reference: bool = False
+    differences: tuple[WordDiff, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteGroup(Record):
+    """One statement by one speaker as each outlet rendered it. ``reference_reason`` says
+    why the reference rendering was chosen (quotes a transcript, earliest, most complete)."""
+
+    id: str
+    speaker: str
+    renderings: tuple[QuoteRendering, ...]
+    speaker_entity: str | None = None
+    reference_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry(Record):
+    """A dated (or undatable) statement of the story: ``date`` ISO 8601 (a day, month or
+    interval) from the language layer's resolved time expressions, None when it could not
+    be resolved (listed apart, never placed on a guessed date); ``when`` the time words
+    in the source; ``text`` the sentence that contains them."""
+
+    date: str | None
+    granularity: str
+    when: str
+    text: str
+    citations: tuple[Citation, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkEdge(Record):
+    """Who did what to whom: ``source`` and ``target`` are canonical entity names,
+    ``relation`` the verb phrase as the source words it (lemma form), ``negated`` when
+    the sentence says it did not happen or denies it; ``citations`` the evidence."""
+
+    source: str
+    relation: str
+    target: str
+    citations: tuple[Citation, ...]
+    negated: bool = False
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAnalysis(Record):
+    """Everything ``storyline show`` reports for one story."""
+
+    story: Story
+    brief: tuple[BriefSentence, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    quote_groups: tuple[QuoteGroup, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
+    undated: tuple[TimelineEntry, ...] = ()
+    network: tuple[NetworkEdge, ...] = ()
