@@ -71,6 +71,9 @@ from storyline.spans import trim_span  # noqa: E402
 LOGGER = logging.getLogger(__name__)
 
 SYSTEMS = ("ours", "lexrank", "textrank", "lead-rr", "lead-1", "random")
+# "storyline": the whole product path (ingest -> clean -> annotate -> align -> brief) with
+# the clusters given as stories (--story-key), spaCy's sentences, facts' corroboration.
+PIPELINE_SYSTEM = "storyline"
 ROUGE_KEYS = ("rouge1", "rouge2", "rougeL")
 EMBED_CACHE = ROOT / "bench" / "out" / "embeddings"
 
@@ -413,12 +416,14 @@ def run(
                if "ours" in systems else None)
     median = int(statistics.median(text_words(c.reference) for c in clusters))
     hyps: dict[str, list[str]] = {s: [] for s in systems}
+    systems = tuple(systems)
+    looped = [s for s in systems if s != PIPELINE_SYSTEM]
     exact = total = offset = 0
     for cluster, cands in zip(clusters, per_cluster, strict=True):
         block = None if vectors is None else vectors[offset:offset + len(cands)]
         offset += len(cands)
         budget = text_words(cluster.reference) if budget_mode == "target" else median
-        for system in systems:
+        for system in looped:
             if system == "ours":
                 text, (e, t) = _ours(cluster, cands, block, budget, params)
                 exact, total = exact + e, total + t
@@ -426,6 +431,9 @@ def run(
                 order = _baseline_order(system, cands, cluster.cluster_id)
                 text = " ".join(cands[i].text for i in fill_budget(order, cands, budget))
             hyps[system].append(text)
+    if PIPELINE_SYSTEM in systems:
+        hyps[PIPELINE_SYSTEM], (e, t) = run_pipeline(clusters, budget_mode, median)
+        exact, total = exact + e, total + t
     refs = [c.reference for c in clusters]
     rows = rouge_rows(hyps, refs)
     return {
@@ -436,6 +444,47 @@ def run(
         "mean_words": {s: statistics.fmean(text_words(h) for h in hs) for s, hs in hyps.items()},
         "seconds": time.perf_counter() - started,
     }
+
+
+def run_pipeline(clusters: Sequence[Cluster], budget_mode: str, median: int) -> tuple[list[str], tuple[int, int]]:
+    """The product path: every cluster's articles as JSON Lines records keyed by cluster,
+    ingested into a temporary store (clean, dedupe, annotate), grouped with
+    ``keyed_stories`` (``storyline brief --story-key``) and analysed with
+    ``pipeline.analyse_stories`` under the same per-cluster budget as the other systems.
+    Returns the briefs in cluster order and (exact, all) citation counts."""
+    import tempfile
+
+    from storyline import pipeline
+    from storyline.align import Budget
+    from storyline.settings import Settings
+    from storyline.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "clusters.jsonl"
+        with path.open("w", encoding="utf-8") as handle:
+            for cluster in clusters:
+                for article in cluster.articles:
+                    handle.write(json.dumps({"id": article.article_id, "outlet": article.outlet,
+                                             "text": article.text, "cluster": cluster.cluster_id}) + "\n")
+        store = open_store(Path(tmp) / "bench.db")
+        pipeline.ingest([path], store, Settings(), annotator=pipeline.Annotator())
+        models = pipeline.analysis_models(store)
+        stories = {s.id.split(":", 1)[1]: s for s in pipeline.keyed_stories(store, [path], "cluster")}
+        texts, exact, total = [], 0, 0
+        for cluster in clusters:
+            budget = text_words(cluster.reference) if budget_mode == "target" else median
+            story = stories.get(cluster.cluster_id)
+            if story is None:  # every article rejected (too short, ...)
+                texts.append("")
+                continue
+            [analysis] = pipeline.analyse_stories(store, [story], models, budget=Budget(words=budget))
+            bodies = {a.id: a.text for a in store.articles([a.id for a in story.articles])}
+            for sentence in analysis.brief:
+                first = sentence.citations[0]
+                total += 1
+                exact += bodies[first.article_id][first.start:first.end] == sentence.text
+            texts.append(" ".join(s.text for s in analysis.brief))
+    return texts, (exact, total)
 
 
 def _ours(
@@ -491,11 +540,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget", choices=("target", "median"), default="target")
     parser.add_argument("--no-cache", action="store_true", help="do not cache embeddings")
     parser.add_argument("--json", type=Path, help="also write the result as JSON here")
+    parser.add_argument("--pipeline", action="store_true",
+                        help="also run the whole product path (ingest, annotate, align, brief) as system "
+                             f"{PIPELINE_SYSTEM!r}")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     clusters = (load_allsides(args.split, args.limit) if args.dataset == "allsides"
                 else load_timeline17(args.limit))
-    result = run(clusters[::args.every], args.budget, cache=not args.no_cache)
+    systems = (*SYSTEMS, PIPELINE_SYSTEM) if args.pipeline else SYSTEMS
+    result = run(clusters[::args.every], args.budget, cache=not args.no_cache, systems=systems)
     print_report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")

@@ -200,30 +200,49 @@ def _ticks(first: dt.date, last: dt.date, left: float, right: float) -> list[dic
     return out
 
 
-def network_chart(analysis: StoryAnalysis, size: int = 560, max_nodes: int = 24) -> dict[str, Any] | None:
-    """Nodes on a circle (the most connected first), edges between them."""
+def network_chart(analysis: StoryAnalysis, size: int = 640, max_edges: int = 14) -> dict[str, Any] | None:
+    """The best-evidenced edges (most citations first) with their actors on a circle.
+    The full list is printed under the picture; a picture of every edge of a large
+    story is unreadable."""
     if not analysis.network:
         return None
-    degree: dict[str, int] = {}
-    for edge in analysis.network:
-        for name in (edge.source, edge.target):
-            degree[name] = degree.get(name, 0) + len(edge.citations)
-    names = sorted(degree, key=lambda n: (-degree[n], n))[:max_nodes]
-    centre, radius = size / 2, size / 2 - 90
+    ranked = sorted((e for e in analysis.network if e.source != e.target),
+                    key=lambda e: (-len(e.citations), e.negated, e.source, e.relation))
+    shown = []
+    names: list[str] = []
+    for edge in ranked:
+        new = [n for n in (edge.source, edge.target) if n not in names]
+        if len(shown) >= max_edges or len(names) + len(new) > 12:
+            continue
+        shown.append(edge)
+        names += new
+    if not shown:
+        return None
+    centre, radius = size / 2, size / 2 - 120
     position = {}
     for k, name in enumerate(names):
         angle = 2 * math.pi * k / len(names) - math.pi / 2
         position[name] = (round(centre + radius * math.cos(angle), 1), round(centre + radius * math.sin(angle), 1))
     nodes = [{"name": n, "x": position[n][0], "y": position[n][1],
-              "anchor": "start" if position[n][0] >= centre else "end"} for n in names]
+              "anchor": "start" if position[n][0] > centre + 1 else "end" if position[n][0] < centre - 1 else "middle"}
+             for n in names]
+    # One line per ordered pair: its best-evidenced relation names it, "+k" counts the rest.
+    pairs: dict[tuple[str, str], list[Any]] = {}
+    for edge in shown:
+        pairs.setdefault((edge.source, edge.target), []).append(edge)
     edges = []
-    for edge in analysis.network:
-        if edge.source in position and edge.target in position and edge.source != edge.target:
-            (x1, y1), (x2, y2) = position[edge.source], position[edge.target]
-            edges.append({"x1": x1, "y1": y1, "x2": x2, "y2": y2, "mx": round((x1 + x2) / 2, 1),
-                          "my": round((y1 + y2) / 2, 1), "relation": edge.relation,
-                          "negated": edge.negated, "count": len(edge.citations)})
-    return {"size": size, "nodes": nodes, "edges": edges}
+    for (source, target), group in pairs.items():
+        (x1, y1), (x2, y2) = position[source], position[target]
+        first = group[0]
+        label = ("not " if first.negated else "") + first.relation + (f" (+{len(group) - 1})" if len(group) > 1 else "")
+        # Label at 40% of the way from the source: the two directions of one pair then
+        # do not print on top of each other.
+        edges.append({"x1": x1, "y1": y1, "x2": x2, "y2": y2, "mx": round(x1 + 0.4 * (x2 - x1), 1),
+                      "my": round(y1 + 0.4 * (y2 - y1), 1), "label": label,
+                      "title": "; ".join(("not " if e.negated else "") + e.relation for e in group),
+                      "negated": all(e.negated for e in group),
+                      "count": sum(len(e.citations) for e in group)})
+    return {"size": size, "nodes": nodes, "edges": edges, "hidden": len(analysis.network) - len(shown)}
 
 
 __all__ = ["CSP", "environment", "network_chart", "outlet_label", "render_html", "story_view", "timeline_chart"]
