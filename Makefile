@@ -41,9 +41,11 @@ demo: $(STAMP)
 	$(BIN)/storyline brief $(SAMPLE) --db $(DEMO_DB) --format html -o $(DEMO_REPORT)
 	@echo
 	@echo "Report on the sample corpus: $(abspath $(DEMO_REPORT))  (open it in a browser)"
+	@echo "Browse it: $(BIN)/storyline serve --db $(DEMO_DB)   then open http://127.0.0.1:8000/"
 
 test: $(STAMP)
 	./.ci/install-postgres
+	./.ci/install-chromium
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

@@ -210,6 +210,8 @@ def time_hints(folders: tuple[str, ...], per_folder: int) -> dict:
 
     A year-less hint gets its year from the true date here (the clusterer takes it from
     the story's dated articles): this measures the choice of the day, not of the year.
+    The variants: what ``estimate_time_hint`` does, preferring the year-less days (an
+    earlier version), and full days only.
     Lag = publication - estimate in days (>= 0 when the estimate is a true lower bound)."""
     import datetime as dt
 
@@ -217,22 +219,19 @@ def time_hints(folders: tuple[str, ...], per_folder: int) -> dict:
 
     docs = t17_docs(folders, per_folder)
     anns = _annotate_undated(docs)
-    variants: dict[str, list[float | None]] = {"latest year-less, else latest full (used)": [],
-                                               "latest full day only": [], "latest of all": []}
+    used_name = "latest of all, year-less in the year of the latest full day (used)"
+    variants: dict[str, list[float | None]] = {used_name: [], "latest year-less, else latest full": [],
+                                               "latest full day only": []}
     for (aid, text, dct), ann in zip(docs, anns):
         truth = dt.date.fromisoformat(dct)
         stamp = (dt.datetime(truth.year, truth.month, truth.day, tzinfo=dt.timezone.utc).timestamp()) / 86400
         used = th.resolve_hint(th.estimate_time_hint(ann.timerefs, text), stamp, stamp)
-        fulls = [th._full_day(t) for t in ann.timerefs
-                 if t.granularity != "duration" and not th._is_future(text, t.start, t.end)]
-        fulls = [f for f in fulls if f]
-        yearless = [th.parse_yearless(t.text) for t in ann.timerefs if t.value is None
-                    and not th._is_future(text, t.start, t.end)]
-        resolved = [th.resolve_hint(f"--{m:02d}-{d:02d}", stamp, stamp) for m, d in
-                    (md for md in yearless if md)]
-        for name, value in (("latest year-less, else latest full (used)", used),
-                            ("latest full day only", max(fulls) if fulls else None),
-                            ("latest of all", max(fulls + resolved) if fulls + resolved else None)):
+        fulls, yearless = th.named_days(ann.timerefs, text, future=False)
+        latest_yearless = th.latest_month_day(yearless) if yearless else None
+        yearless_first = (th.resolve_hint("--%02d-%02d" % latest_yearless, stamp, stamp) if latest_yearless
+                          else max(fulls) if fulls else None)
+        for name, value in ((used_name, used), ("latest year-less, else latest full", yearless_first),
+                            ("latest full day only", max(fulls) if fulls else None)):
             variants[name].append(None if value is None else (truth - dt.date.fromisoformat(value)).days)
     out = {"folders": list(folders), "articles": len(docs)}
     for name, lags in variants.items():

@@ -226,6 +226,13 @@ def test_stories_time_hint_is_the_latest_past_day(text, expected):
     assert th.estimate_time_hint(refs, text) == expected
 
 
+def test_stories_time_hint_year_less_days_take_the_year_of_a_full_day():
+    text = "The war began on February 24, 2022. Talks were held on June 2."
+    refs = [_ref(text, text.index("February 24, 2022"), "February 24, 2022", "2022-02-24", "day", "text"),
+            _ref(text, text.index("June 2"), "June 2")]
+    assert th.estimate_time_hint(refs, text) == "2022-06-02"
+
+
 def test_stories_time_hint_full_days_and_anticipated_day():
     text = "The accord was signed on June 2, 2024. The leaders will meet again on 18-19 July."
     refs = [_ref(text, text.index("June 2, 2024"), "June 2, 2024", "2024-06-02", "day", "text"),

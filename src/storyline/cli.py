@@ -88,28 +88,54 @@ def ingest(
     annotate: Annotated[bool, typer.Option(
         "--annotate/--no-annotate",
         help="Run the language layer (entities, quotes, dates, numbers) on new articles.")] = True,
+    engine_name: Annotated[str, typer.Option(
+        "--engine", help="Where reading, cleaning and the language layer run: local (this process), "
+                         "processes (a worker process per core) or ray (Ray Data; pip install "
+                         "'storyline[ray]'). Results are the same on every engine.")] = "local",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Worker processes or Ray actors (default: one per core; on a Ray "
+                                 "cluster, its CPUs).")] = None,
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray-address", help="Run on this Ray cluster (e.g. ray://head:10001, or auto) instead of "
+                              "starting a local Ray.")] = None,
 ) -> None:
     """Read news files into the database: clean them, find duplicates, index them.
 
     Example: storyline ingest examples/putin-dprk-2024/ --db storyline.db
+
+    Example: storyline ingest corpus/ --engine processes --workers 2
     """
     settings = _settings(config, near_duplicate_threshold=threshold)
+    engine = _engine(engine_name, workers, ray_address)
     store = _open(db, must_exist=False)
     err = _console(stderr=True)
     annotator = pipeline.Annotator() if annotate else None
     try:
         if quiet:
             report = pipeline.ingest(paths, store, settings, progress=_rejection_printer(err),
-                                     annotator=annotator)
+                                     annotator=annotator, engine=engine)
         else:
-            report = _ingest_with_progress(paths, store, settings, err, annotator)
+            report = _ingest_with_progress(paths, store, settings, err, annotator, engine=engine)
     except StorylineError as exc:
         raise _fail(str(exc)) from exc
     finally:
         store.close()
+        if engine is not None:
+            engine.close()
     if not quiet:
-        _print_ingest_summary(report, db)
+        _print_ingest_summary(report, db, engine)
     raise typer.Exit(1 if report.failed else 0)
+
+
+def _engine(name: str, workers: int | None, address: str | None) -> Any:
+    """None for "local" (the in-process path), else the engine from ``make_engine``."""
+    from storyline.engine import EngineError, make_engine
+
+    try:
+        return None if name == "local" and not address else make_engine(name, workers=workers,
+                                                                          address=address)
+    except EngineError as exc:
+        raise _fail(str(exc)) from exc
 
 
 def _rejection_printer(err: Console) -> pipeline.IngestProgress:
@@ -122,12 +148,17 @@ def _rejection_line(rejected: Rejected) -> str:
 
 
 def _ingest_with_progress(paths: list[Path], store: Store, settings: Settings, err: Console,
-                          annotator: pipeline.Annotator | None) -> IngestReport:
+                          annotator: pipeline.Annotator | None, *, engine: Any = None) -> IngestReport:
     columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
                TaskProgressColumn(), TransferSpeedColumn(), TimeElapsedColumn(),
-               TextColumn("{task.fields[articles]} articles"))
+               TextColumn("{task.fields[articles]} articles"), TextColumn("{task.fields[worked]}"))
     with Progress(*columns, console=err, transient=False) as bar:
-        task = bar.add_task("ingest", total=None, articles=0)
+        task = bar.add_task("ingest", total=None, articles=0, worked="")
+        where = "" if engine is None else engine.describe()
+
+        def on_worked(articles: int) -> None:
+            # Articles back from the workers, ahead of the store (which commits per batch).
+            bar.update(task, worked=f"stored, {articles} through {where}")
         done = {"files": 0, "articles": 0}
 
         def on_start(files: int, total_bytes: int) -> None:
@@ -138,12 +169,12 @@ def _ingest_with_progress(paths: list[Path], store: Store, settings: Settings, e
             bar.update(task, advance=1, articles=done["articles"])
 
         hooks = pipeline.IngestProgress(
-            on_start=on_start, on_file=on_file,
+            on_start=on_start, on_file=on_file, on_worked=on_worked,
             on_rejected=lambda r: bar.console.print(Text(_rejection_line(r), style="yellow")))
-        return pipeline.ingest(paths, store, settings, progress=hooks, annotator=annotator)
+        return pipeline.ingest(paths, store, settings, progress=hooks, annotator=annotator, engine=engine)
 
 
-def _print_ingest_summary(report: IngestReport, db: str) -> None:
+def _print_ingest_summary(report: IngestReport, db: str, engine: Any = None) -> None:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -158,8 +189,15 @@ def _print_ingest_summary(report: IngestReport, db: str) -> None:
         table.add_row(label, str(value))
     table.add_row("time", f"{report.seconds:.1f} s ({rate:.0f} articles/s, "
                           f"{report.bytes_read / 1e6 / max(report.seconds, 1e-9):.2f} MB/s)")
+    if engine is not None:
+        table.add_row("engine", engine.describe())
+        table.add_row("worker batches retried", str(engine.stats.retried))
+        busy = ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in engine.stats.busy.items())
+        table.add_row("time on the workers", busy or "-")
     out = _console(stderr=True)
     out.print(Panel(table, title=f"ingest → {db}", expand=False))
+    for event in engine.stats.events if engine is not None else ():
+        out.print(Text("  engine: " + event.line(), style="yellow"))
     for rejected in report.rejected:
         out.print(Text("  " + _rejection_line(rejected), style="yellow"))
 
@@ -453,10 +491,12 @@ def stories(db: DbOption = DEFAULT_DB, as_json: JsonOption = False,
     for story in found:
         body = Text()
         body.append(story.description + "\n", style="italic")
-        body.append(f"{story.first_seen or '?'} → {story.last_seen or '?'}   outlets: "
+        estimate = "  (dates estimated from the text of undated articles)" if story.estimated else ""
+        body.append(f"{story.first_seen or '?'} → {story.last_seen or '?'}{estimate}   outlets: "
                     f"{', '.join(story.outlets) or '-'}\n", style="dim")
         for event in story.events:
-            body.append(f"\n● {event.start or '?'} – {event.end or '?'}  ", style="bold cyan")
+            about = "≈ " if event.estimated else ""
+            body.append(f"\n● {about}{event.start or '?'} – {event.end or '?'}  ", style="bold cyan")
             body.append(event.title + "\n")
             titles = {a.id: a for a in story.articles}
             for aid in event.article_ids:
@@ -572,6 +612,52 @@ def brief(paths: Annotated[list[Path], typer.Argument(help="Files or folders to 
                               title="Storyline brief: " + ", ".join(str(p) for p in paths))
             except StorylineError as exc:
                 raise _fail(str(exc)) from exc
+
+
+# ----------------------------------------------------------------------------- web
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+@app.command()
+def serve(db: DbOption = DEFAULT_DB,
+          host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 is this machine only.")
+                          ] = "127.0.0.1",
+          port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+          allow_ingest: Annotated[bool, typer.Option(
+              "--allow-ingest", help="Accept files and feed URLs from the browser and POST /api/ingest, "
+                                     "with the token printed at start-up (or $STORYLINE_TOKEN).")] = False,
+          ) -> None:
+    """Browse the stories, their cited analyses and the articles in a browser; JSON API
+    under /api (schema at /api/openapi.json).
+
+    Example: storyline serve --db build/demo.db   (then open http://127.0.0.1:8000/)
+    """
+    import os  # noqa: PLC0415
+    import secrets  # noqa: PLC0415
+
+    import uvicorn  # noqa: PLC0415
+
+    from storyline.web import create_app  # noqa: PLC0415
+    from storyline.web.app import TOKEN_ENV  # noqa: PLC0415
+
+    _open(db).close()  # a missing or newer database fails here, with the fix
+    token = (os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(24)) if allow_ingest else None
+    loopback = host in LOOPBACK_HOSTS
+    # On a loopback address only requests naming it are served (no DNS rebinding).
+    web_app = create_app(db, allow_ingest=allow_ingest, token=token,
+                         allowed_hosts=list(LOOPBACK_HOSTS) if loopback else None)
+    err = _console(stderr=True)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(Text(f"Storyline: http://{shown}:{port}/   (database {db}; Ctrl-C stops)", style="bold"))
+    if token is not None:
+        err.print(Text(f"ingest token: {token}" if not os.environ.get(TOKEN_ENV) else
+                       f"ingest token: the value of ${TOKEN_ENV}"))
+    if not loopback:
+        err.print(Text(f"warning: listening on {host}: everyone who can reach it can read the stories",
+                       style="yellow"))
+    logging.getLogger("storyline.web").setLevel(logging.INFO)
+    uvicorn.run(web_app, host=host, port=port, log_level="info")
 
 
 def main() -> None:  # pragma: no cover - console entry point

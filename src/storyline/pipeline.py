@@ -65,6 +65,8 @@ class IngestProgress:
     on_start: Callable[[int, int], None] = lambda files, total_bytes: None
     on_file: Callable[[FileResult], None] = lambda result: None
     on_rejected: Callable[[Rejected], None] = lambda rejected: None
+    # With an engine: articles back from the workers so far (stored or not yet).
+    on_worked: Callable[[int], None] = lambda articles: None
 
 
 class Annotator:
@@ -112,7 +114,8 @@ def ingest(paths: Iterable[Path], store: Store, settings: Settings, *,
            rules: CleanRules | None = None,
            progress: IngestProgress | None = None,
            annotator: Annotator | None = None,
-           map_files: Callable[..., Iterator[FileResult]] | None = None) -> IngestReport:
+           map_files: Callable[..., Iterator[FileResult]] | None = None,
+           engine: Any = None) -> IngestReport:
     """Ingest files and folders into ``store``. Idempotent: re-running adds nothing.
 
     Args:
@@ -125,6 +128,10 @@ def ingest(paths: Iterable[Path], store: Store, settings: Settings, *,
             (`storyline annotate` can run it later).
         map_files: how to run ``process_file`` over the files (default: in-process);
             an engine passes its own parallel map here.
+        engine: a ``storyline.engine.Engine`` to run the per-file stages and the
+            language layer on (workers, Ray); the store, dedupe index and the decision
+            what is new stay here, in input order, so the results are those of a local
+            run. None: everything in this process (as before).
     """
     started = time.perf_counter()
     rules = rules or load_rules()
@@ -140,6 +147,11 @@ def ingest(paths: Iterable[Path], store: Store, settings: Settings, *,
     progress.on_start(len(files), sum(_size(p) for p in files))
     index = load_dedupe_index(store, settings)
     mapper = map_files or _map_local
+    if engine is not None:
+        from storyline.engine.ingest import EngineIngest
+
+        plan = EngineIngest(engine, store, annotate=annotator is not None, on_worked=progress.on_worked)
+        mapper, annotator = plan.map_files, (plan if annotator is not None else None)  # type: ignore[assignment]
     batch: list[FileResult] = []
     for result in mapper(process_file, files, settings, rules):
         batch.append(result)
@@ -288,15 +300,18 @@ def update_stories(store: Store, *, recluster: bool = False) -> Any:
 # --------------------------------------------------------------------------- analysis
 
 
-def analysis_models(store: Store, *, embeddings: bool = True) -> Any:
+def analysis_models(store: Store, *, embeddings: bool = True, annotate_missing: bool = True) -> Any:
     """The models analysis reads with: spaCy (loaded and verified), the packaged
     sentence encoder (None with ``embeddings=False``: words only) and the corpus-wide
     entity resolver fitted on every stored annotation. Articles ingested without the
-    language layer are annotated (and stored) first: analysis needs it everywhere."""
+    language layer are annotated (and stored) first, unless ``annotate_missing`` is
+    False (a server must not spend hours on a ``--no-annotate`` database before its first
+    page; ``analyse_stories`` then annotates each story's articles when it reads them)."""
     from storyline.align import Models
     from storyline.annotate import EntityResolver, load_model
 
-    annotate_stored(store, Annotator())
+    if annotate_missing:
+        annotate_stored(store, Annotator())
     encode = None
     if embeddings:
         from storyline.embed import embed_texts

@@ -13,7 +13,7 @@ def story_json(story: Story) -> dict[str, Any]:
     """A story as ``storyline stories --json`` prints it."""
     return {
         "id": story.id, "title": story.title, "description": story.description,
-        "first_seen": story.first_seen, "last_seen": story.last_seen,
+        "first_seen": story.first_seen, "last_seen": story.last_seen, "estimated": story.estimated,
         "outlets": list(story.outlets), "merged_ids": list(story.merged_ids),
         "articles": [a.to_dict() for a in story.articles],
         "events": [e.to_dict() | {"article_ids": list(e.article_ids)} for e in story.events],

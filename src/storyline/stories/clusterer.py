@@ -55,10 +55,11 @@ LOGGER = logging.getLogger(__name__)
 
 CHANNELS = ("words", "names", "entities")
 SKETCH_DIM = 256
-# The embedding reads the title + the first 40 words, cut at 64 word pieces: on ECB+
-# dev event F1 0.941 vs 0.936 for 100 words / 128 pieces, at 2.3x the speed (19 vs 8
-# texts/s on this 2-core machine under load; title alone: 0.910). bench/ecb_clustering.py
-# and bench/stories_scale.py --embed-speed.
+# The embedding reads the title + the first 40 words, cut at 64 word pieces: 2.3x the
+# speed of 100 words / 128 pieces (19 vs 8 texts/s on this 2-core machine under load,
+# bench/stories_scale.py --embed-speed) at the same quality within stream-order noise
+# (ECB+ dev event F1 0.941 vs 0.936 over 3 orders; topic folds 0.947 / 0.947 vs
+# 0.948 / 0.960 in one order; the title alone: 0.910; bench/ecb_clustering.py).
 EMBED_WORDS = 40
 EMBED_TOKENS = 64
 STATE_VERSION = 1
@@ -71,7 +72,7 @@ HINT_LAG_DAYS = 0.75
 # TEXT_TIME_NEEDS_A_DATE: dates read from the text place articles in time only inside a
 # story with at least one publication date. It gives year-less days their year and
 # floors each estimate at the dated article most like it; without that floor a reported
-# day is often background, not news (median error 11 days on Timeline17 dev), and on ECB+
+# day is often background, not news (median error 7 days on Timeline17 dev), and on ECB+
 # dev (no publication dates at all) using such days lowered event F1 from 0.936 to
 # 0.922 (bench/ecb_clustering.py --time-hints).
 
@@ -610,7 +611,7 @@ class StoryClusterer:
         (among those later than the hint): the hint is only a lower bound, and a story's
         background date ("since the rig exploded on 20 April") would otherwise pull a
         June article back to April. On Timeline17 dev with 400 dates hidden this cuts
-        the median error from 11 days to 2 (the story's median date: 4; bench/
+        the median error from 7 days to 2 (the story's median date: 4; bench/
         stories_scale.py --time-hints).
         """
         if state.id in self._day_cache:
@@ -627,13 +628,16 @@ class StoryClusterer:
             resolved = ft.parse_published(th.resolve_hint(hint, first, last))
             if resolved is not None:
                 bounds[i] = resolved + self.hint_lag_days
-        timed = {j: self._days[j] for j in dated}
+        dated_days = np.array([self._days[j] for j in dated])
         for i, bound in bounds.items():
-            later = [j for j in timed if j != i and timed[j] > bound][:self.max_event_articles]
+            # only dated articles later than the hint can move it (the nearest in time
+            # first, at most a window of them)
+            start = int(np.searchsorted(dated_days, bound, side="right"))
+            later = dated[start:start + self.max_event_articles]
             estimate = bound
             if later:
                 pairs = self._pairs(i, {c: self._vector(i, c) for c in CHANNELS}, later)
-                estimate = max(bound, timed[later[int(np.argmax(pairs))]])
+                estimate = max(bound, self._days[later[int(np.argmax(pairs))]])
             days[i] = (estimate, True)
         self._day_cache[state.id] = days
         return days

@@ -8,10 +8,13 @@ one (measured on Timeline17 dev with the dates hidden: bench/stories_scale.py
 - a day it resolved from the text itself ("June 18, 2024", resolved_from "text" or
   "anchor"), or the last day of such an interval ("18-19 June 2024");
 - a day it could not place because the year is missing and there was no publication
-  date to take it from ("June 18", "18-19 June": ``value`` None). These are the most
-  telling: news writes the recent past without a year. They become a year-less hint
-  "--06-18" (ISO 8601's notation for a month and day), and the clusterer puts the year in
-  from the dated articles of the story the article joins (``resolve_hint``).
+  date to take it from ("June 18", "18-19 June": ``value`` None) — news writes the recent
+  past without a year. If the article also names a full day, they take the year that puts
+  them nearest its latest one and the latest of all is the hint; otherwise the hint is
+  year-less, "--06-18" (ISO 8601's notation for a month and day), and the clusterer puts
+  the year in from the dated articles of the story the article joins (``resolve_hint``).
+  On Timeline17 dev this beat preferring the year-less days (median lag to publication
+  1 day vs 3; estimate within 0-1 days before it 40 % vs 33 %).
 
 Left out: durations ("24 years"), months and years (too coarse to tell an event from
 the next), weekdays and "this week" (they need the unknown publication date), and any
@@ -61,34 +64,48 @@ def estimate_time_hint(timerefs: Iterable[TimeRef], text: str) -> str | None:
         text: the article's cleaned text (to read the clause around each expression).
 
     Returns:
-        The latest year-less day if the article names any (the recent past is written
-        without a year), else the latest full day, else None.
+        The latest day, full when the article names any full day (year-less days then
+        take the year nearest its latest one), year-less when it names only those;
+        None when it names no day in the past.
 
     Example:
         >>> estimate_time_hint(ann.timerefs, article.text)   # "On 18-19 June, Putin visited"
         '--06-19'
     """
-    full, yearless = _days(timerefs, text, future=False)
+    full, yearless = named_days(timerefs, text, future=False)
+    if full:
+        return max(full + _in_year_of(yearless, max(full)))
     if yearless:
         month, day = latest_month_day(yearless)
         return f"--{month:02d}-{day:02d}"
-    return max(full) if full else None
+    return None
 
 
 def anticipated_day(timerefs: Iterable[TimeRef], text: str) -> str | None:
     """The first day an article speaks of in the future ("will arrive ... on June 18"):
-    it was written before that day. "YYYY-MM-DD", "--MM-DD" or None; year-less days win
-    over full ones, as in ``estimate_time_hint``."""
-    full, yearless = _days(timerefs, text, future=True)
+    it was written before that day. "YYYY-MM-DD", "--MM-DD" or None, chosen as in
+    ``estimate_time_hint`` (earliest instead of latest)."""
+    full, yearless = named_days(timerefs, text, future=True)
+    if full:
+        return min(full + _in_year_of(yearless, min(full)))
     if yearless:
         month, day = earliest_month_day(yearless)
         return f"--{month:02d}-{day:02d}"
-    return min(full) if full else None
+    return None
 
 
-def _days(timerefs: Iterable[TimeRef], text: str, *, future: bool) -> tuple[list[str], list[tuple[int, int]]]:
-    """Full and year-less days the article names in the future (``future``) or not:
-    for a range, its last day for the past and its first day for the future."""
+def _in_year_of(days: Sequence[tuple[int, int]], iso_day: str) -> list[str]:
+    """Year-less days as full ISO days in the year that puts each nearest ``iso_day``."""
+    anchor = dt.datetime.fromisoformat(iso_day).replace(tzinfo=dt.timezone.utc).timestamp() / 86400.0
+    resolved = (resolve_hint(f"--{m:02d}-{d:02d}", anchor, anchor) for m, d in days)
+    return [day for day in resolved if day]
+
+
+def named_days(timerefs: Iterable[TimeRef], text: str, *,
+               future: bool) -> tuple[list[str], list[tuple[int, int]]]:
+    """Full ISO days and year-less (month, day) pairs the article names in the future
+    (``future``) or not (durations left out): for a range, its last day for the past and
+    its first day for the future."""
     full: list[str] = []
     yearless: list[tuple[int, int]] = []
     for ref in timerefs:
