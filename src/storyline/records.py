@@ -168,6 +168,12 @@ class Article(Record):
     def paragraph_texts(self) -> list[str]:
         return [self.text[p.start : p.end] for p in self.paragraphs]
 
+    def display_outlet(self) -> str:
+        """The outlet, or "unnamed outlet (file name)" when the source did not say: a
+        reader recognises the file where an id hash says nothing."""
+        name = self.source.replace("\\", "/").rsplit("/", 1)[-1]
+        return self.outlet or f"unnamed outlet ({name or self.id})"
+
 
 # --- clean (metadata) ---
 

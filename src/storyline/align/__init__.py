@@ -30,6 +30,7 @@ from storyline.records import (
     Citation,
     DuplicateLink,
     Fact,
+    Sentence,
     SharedPassage,
     Story,
     StoryAnalysis,
@@ -157,7 +158,7 @@ def brief_candidates(articles: Sequence[Article], annotations: Mapping[str, Anno
         ann = annotations.get(article.id)
         if ann is None:
             continue
-        for position, sentence in enumerate(ann.sentences):
+        for position, sentence in enumerate(whole_quotations(article, ann.sentences)):
             if not content_terms(sentence.text):
                 continue
             fact, support = fact_of.get((article.id, sentence.start), (None, None))
@@ -175,5 +176,38 @@ def brief_candidates(articles: Sequence[Article], annotations: Mapping[str, Anno
     return out
 
 
+def whole_quotations(article: Article, sentences: Sequence[Sentence], longest: int = 4) -> list[Sentence]:
+    """The sentences, with a quotation that runs over several of them kept whole.
+
+    A brief sentence must stand on its own: ``"That's not a negotiation.`` is a piece of
+    ``"That's not a negotiation. That's a surrender," Carpenter said.`` and says neither
+    that it is a quote nor whose. A sentence that leaves a quotation open is joined to the
+    next ones of its paragraph until the quotation closes (at most ``longest`` sentences;
+    a paragraph that never closes its quote is left as it is). The joined span is still
+    one exact, contiguous stretch of the article.
+    """
+    out: list[Sentence] = []
+    i = 0
+    while i < len(sentences):
+        j = i
+        while (j + 1 < len(sentences) and j - i + 1 < longest
+               and sentences[j + 1].paragraph == sentences[i].paragraph
+               and _quote_open(article.text[sentences[i].start:sentences[j].end])):
+            j += 1
+        first, last = sentences[i], sentences[j]
+        if j > i and not _quote_open(article.text[first.start:last.end]):
+            out.append(dataclasses.replace(first, end=last.end, text=article.text[first.start:last.end]))
+            i = j + 1
+        else:
+            out.append(first)
+            i += 1
+    return out
+
+
+def _quote_open(text: str) -> bool:
+    """Whether ``text`` opens a double quotation it does not close."""
+    return text.count('"') % 2 == 1 or text.count("\u201c") > text.count("\u201d")
+
+
 __all__ = ["Budget", "DEFAULT_BRIEF_WORDS", "Models", "ParseMemo", "analyse_story", "brief_candidates", "memo_encoder",
-           "write_brief"]
+           "whole_quotations", "write_brief"]

@@ -282,7 +282,7 @@ def _covering(units: Sequence[Unit], start: int, end: int) -> Unit | None:
 def _outlet_key(article: Article) -> str:
     """The outlet, or for an article whose outlet is unknown, its source file: a user
     recognises "unnamed outlet (003_e5bf.txt)" where an article hash says nothing."""
-    return article.outlet or f"unnamed outlet ({Path(article.source).name or article.id})"
+    return article.display_outlet()
 
 
 def _witness_key(article: Article) -> str:

@@ -479,7 +479,7 @@ def _norm(words: list[str]) -> list[str]:
 
 
 def _outlet(article: Article) -> str:
-    return article.outlet or article.source_id or article.id
+    return article.display_outlet()
 
 
 def _outlet_count(group: QuoteGroup) -> int:

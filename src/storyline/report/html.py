@@ -120,7 +120,7 @@ def outlet_label(article_id: str, outlet: str | None, articles: Mapping[str, Art
     if outlet:
         return outlet
     article = articles.get(article_id)
-    return f"unnamed outlet ({Path(article.source).name})" if article else f"article {article_id}"
+    return article.display_outlet() if article else f"article {article_id}"
 
 
 def _fact_outlets(analysis: StoryAnalysis, articles: Mapping[str, Article]) -> list[str]:

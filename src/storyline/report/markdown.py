@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from storyline.records import Article, Citation, QuoteRendering, StoryAnalysis, Support
+from storyline.report.html import outlet_label
 
 # Characters that would make article text into Markdown structure or raw HTML.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -30,7 +31,7 @@ def render_markdown(analyses: Sequence[StoryAnalysis], articles: Mapping[str, Ar
 
 def _story(analysis: StoryAnalysis, articles: Mapping[str, Article]) -> list[str]:
     story = analysis.story
-    notes: list[str] = []
+    notes: dict[tuple[str, int, int], str] = {}
     out = [f"## {md(story.title)}", "", f"*{md(story.description)}*", "",
            f"Story `{story.id}` · {story.first_seen or '?'} → {story.last_seen or '?'} · "
            f"{len(story.articles)} articles · outlets: {md(', '.join(story.outlets)) or '-'}", ""]
@@ -45,15 +46,15 @@ def _story(analysis: StoryAnalysis, articles: Mapping[str, Article]) -> list[str
         if fact.status == "single-source" and len(analysis.facts) > 40:
             continue
         about = f"**{md(fact.about)}:** " if fact.about else ""
-        sources = "; ".join(_support_label(s) for s in fact.support)
+        sources = "; ".join(_support_label(s, articles) for s in fact.support)
         out.append(f"| {fact.status} | {fact.independent_outlets} | {about}{md(fact.text)} | {sources} |")
         for c in fact.contradicts:
             out.append(f"| ↳ {c.kind} | | {md(c.explanation)} | "
-                       f"{'; '.join(_support_label(s) for s in c.spans)} |")
+                       f"{'; '.join(_support_label(s, articles) for s in c.spans)} |")
     out += ["", "### Quote groups", ""]
     for group in analysis.quote_groups:
         out.append(f"**{md(group.speaker)}** — reference: {md(group.reference_reason)}")
-        out += [f"- {md(r.outlet or r.article_id)} (distance {r.distance:.2f}): {_diff_md(r)}"
+        out += [f"- {md(outlet_label(r.article_id, r.outlet, articles))} (distance {r.distance:.2f}): {_diff_md(r)}"
                 for r in group.renderings]
         out.append("")
     out += ["### Timeline", ""]
@@ -71,24 +72,31 @@ def _story(analysis: StoryAnalysis, articles: Mapping[str, Article]) -> list[str
         neg = "not " if edge.negated else ""
         out.append(f"- {md(edge.source)} — {neg}{md(edge.relation)} → {md(edge.target)} {marks}")
     out += ["", "### Sources", ""]
-    out += notes
+    out += list(notes.values())
     out.append("")
     return out
 
 
-def _note(notes: list[str], citation: Citation, articles: Mapping[str, Article]) -> str:
+def _note(notes: dict[tuple[str, int, int], str], citation: Citation,
+          articles: Mapping[str, Article]) -> str:
+    """The citation's number; a span cited twice keeps its first number."""
+    key = (citation.article_id, citation.start, citation.end)
+    keys = list(notes)
+    if key in notes:
+        return f"[{keys.index(key) + 1}]"
     article = articles.get(citation.article_id)
     words = article.text[citation.start:citation.end] if article else ""
-    label = citation.outlet or (article.outlet if article else None) or citation.article_id
-    notes.append(f"{len(notes) + 1}. {md(label)}, article `{citation.article_id}` "
-                 f"[{citation.start}:{citation.end}]: “{md(words)}”")
+    label = outlet_label(citation.article_id, citation.outlet, articles)
+    notes[key] = (f"{len(notes) + 1}. {md(label)}, article `{citation.article_id}` "
+                  f"[{citation.start}:{citation.end}]: “{md(words)}”")
     return f"[{len(notes)}]"
 
 
-def _support_label(support: Support) -> str:
+def _support_label(support: Support, articles: Mapping[str, Article]) -> str:
     who = f"{md(support.speaker)} via " if support.speaker else ""
     verb = "denies" if support.stance == "denies" else ""
-    return f"{verb} {who}{md(support.outlet or support.witness)} `{support.article_id}`".strip()
+    outlet = support.outlet or outlet_label(support.article_id, None, articles)
+    return f"{verb} {who}{md(outlet)} `{support.article_id}`".strip()
 
 
 def _diff_md(rendering: QuoteRendering) -> str:
