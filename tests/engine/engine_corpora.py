@@ -54,6 +54,11 @@ def write_corpus(folder: Path) -> Path:
             for d in docs:
                 (ecb / f"topic-{topic:02d}-{d.id}.txt").write_text(f"{d.title}\n\n{d.text}\n", encoding="utf-8")
     shutil.copy(ecb / "topic-01.jsonl", ecb / "topic-01-syndicated.jsonl")
+    # A copy that differs only in case has the same id (the hash of the normalised
+    # text): the store keeps the first one read, and its annotations must be the ones
+    # made from its own text, whichever worker annotated which copy.
+    first = next(iter(sorted(ecb.glob("topic-02-*.txt"))))
+    (ecb / "topic-99-upper-case-copy.txt").write_text(first.read_text(encoding="utf-8").upper(), encoding="utf-8")
     return folder
 
 

@@ -100,7 +100,10 @@ class EngineIngest:
                 continue
             stored.append((item.article, item.signature))
             if item.annotations is not None:
-                self._computed[item.article.id] = item.annotations
+                # Exact duplicates share an id (the hash of the normalised text) but may
+                # differ in case or spacing; the store keeps the first, so its
+                # annotations (spans into its own text) are the ones to keep.
+                self._computed.setdefault(item.article.id, item.annotations)
         return tuple(stored), tuple(failed)
 
     def annotate(self, articles: list[Article]) -> Iterator[Annotations]:

@@ -44,7 +44,9 @@ INSTALL_HINT = "the ray engine needs Ray: pip install 'storyline[ray]'"
 # Blocks the input is cut into: one per task up to this many (a file per block keeps
 # parse tasks small; past it, blocks hold several).
 MAX_INPUT_BLOCKS = 2000
-# Items per block a light stage hands on: a few of the next stage's batches.
+# Largest block between stages: about 20 parsed articles, a few annotated ones.
+BLOCK_BYTES = 256 * 1024
+# Items per slice a light stage yields.
 OUTPUT_BLOCK_ITEMS = 64
 
 
@@ -104,6 +106,11 @@ class RayEngine(Engine):
             return
         ds = self._ray.data.from_items(inputs, override_num_blocks=min(len(inputs), MAX_INPUT_BLOCKS))
         ds.context.execution_options.preserve_order = True
+        # Ray Data joins what a map yields into blocks of up to 128 MiB, and an actor takes
+        # a whole block: a file's articles would all go to one actor while the others
+        # idle. Small blocks spread them over the pool. (A repartition would do it too,
+        # but its tasks want a CPU the actor pool already holds: it never runs.)
+        ds.context.target_max_block_size = BLOCK_BYTES
         ds.context.enable_progress_bars = False
         ds.context.print_on_execution_start = False
         for stage in stages:
@@ -151,8 +158,8 @@ class _StageActor:
 
 
 def _run_light(batch: dict[str, np.ndarray], stage: Stage) -> Iterator[dict[str, np.ndarray]]:
-    # Yielded in slices, each its own block: a file of 2,000 articles as one block would
-    # go to one actor of the next stage whole; slices spread it over the pool.
+    # Yielded in slices so that no buffer holds a large file's articles twice; Ray Data
+    # cuts them into blocks of at most BLOCK_BYTES.
     outputs = apply_stage(stage, stage.load(1), _decode(batch))
     for start in range(0, len(outputs), OUTPUT_BLOCK_ITEMS):
         yield _encode(outputs[start:start + OUTPUT_BLOCK_ITEMS])
