@@ -22,7 +22,8 @@ members) shows whether the engines agree.
 
 Usage (heavy: run it niced; ~1 h per 10k articles per engine on 2 busy cores):
     nice -n 10 .venv/bin/python bench/engines.py --sizes 10000 [--engines local processes ray]
-    nice -n 10 .venv/bin/python bench/engines.py --per-core 1000   # CPU ms/article per stage
+    nice -n 10 .venv/bin/python bench/engines.py --per-core 1000   # CPU ms/article per stage + projection
+    .venv/bin/python bench/engines.py --project bench/out/engines.json   # projection from a run
 Writes bench/out/engines.json (and engines-<size>-<engine>.db, deleted unless --keep).
 """
 
@@ -31,10 +32,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -222,6 +225,58 @@ def per_core(n: int) -> dict:
             "cpu_ms_per_article": {k: 1000 * v / count for k, v in cost.items()}}
 
 
+# ----------------------------------------------------------------------------- projection
+
+# What the projection assumes (printed with it):
+PEAK_FACTOR = 3.0  # the busiest hour carries 3x the day's mean hourly rate (news comes in bursts)
+UTILISATION = 0.7  # cores planned at 70 % busy at that peak (retries, GC, uneven batches)
+NODE_CORES = 16  # one worker node
+DRIVER_STEPS = ("store_dedupe", "story_inputs", "cluster")  # serial, in the one driver
+WORKER_STEPS = ("read_clean_sign", "annotate", "embed")  # per article, on any worker
+
+
+def projection(per_core_result: dict, per_day: int) -> dict:
+    """Cores and nodes for ``per_day`` articles a day, from CPU ms per article per stage
+    on one core (``--per-core``): worker stages scale out over cores; the driver's
+    serial steps do not, and cap one driver's rate."""
+    ms = per_core_result["cpu_ms_per_article"]
+    worker_s = sum(ms[k] for k in WORKER_STEPS) / 1000
+    driver_s = sum(ms[k] for k in DRIVER_STEPS) / 1000
+    peak_rate = per_day / 86400 * PEAK_FACTOR
+    cores = peak_rate * worker_s / UTILISATION
+    driver_load = peak_rate * driver_s  # cores' worth of serial work in one process
+    return {"articles_per_day": per_day, "peak_articles_per_s": round(peak_rate, 1),
+            "worker_cpu_s_per_article": round(worker_s, 4), "driver_cpu_s_per_article": round(driver_s, 4),
+            "worker_cores": round(cores, 1), "worker_nodes": max(1, math.ceil(cores / NODE_CORES)),
+            "driver_busy_share_at_peak": round(driver_load, 2),
+            "one_driver_enough": driver_load < UTILISATION,
+            "drivers_needed": max(1, math.ceil(driver_load / UTILISATION))}
+
+
+def costs_from_runs(results: list[dict]) -> dict:
+    """Per-article ms of each stage from an engines run (the --per-core shape): the
+    local run's steps (one process, spaCy on one core), and the embedding's busy time
+    on the single-threaded workers of the processes run (local embeds on both cores)."""
+    local = next(r for r in results if r["engine"] == "local")
+    workers = next((r for r in results if r["engine"] == "processes"), None)
+    n = local["read"]
+    ms = {k: 1000 * local["steps"][k] / n for k in (*WORKER_STEPS, *DRIVER_STEPS)}
+    if workers is not None:
+        ms["embed"] = 1000 * workers["worker_busy"]["embed"] / workers["read"]
+    return {"articles": n, "cpu_ms_per_article": ms}
+
+
+def print_projection(per_core_result: dict) -> None:
+    print(f"assumptions: peak hour = {PEAK_FACTOR:g}x the mean rate; cores {UTILISATION:.0%} busy at peak; "
+          f"{NODE_CORES}-core nodes; CPU ms/article on one core: "
+          + ", ".join(f"{k} {v:.1f}" for k, v in per_core_result["cpu_ms_per_article"].items()))
+    for per_day in (1_000_000, 10_000_000):
+        p = projection(per_core_result, per_day)
+        print(f"{per_day:>11,} articles/day: peak {p['peak_articles_per_s']} art/s -> {p['worker_cores']} worker cores "
+              f"({p['worker_nodes']} x {NODE_CORES}-core nodes); driver {p['driver_busy_share_at_peak']} cores of serial "
+              f"work -> {p['drivers_needed']} driver(s) (partition by time window / story shard beyond one)")
+
+
 # ----------------------------------------------------------------------------- parent
 
 
@@ -265,13 +320,19 @@ def run(n: int, engine: str, workers: int, keep: bool) -> dict:
         Path(str(db) + suffix).unlink(missing_ok=True)
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RAY_AUTH_MODE="disabled")
     cmd = [sys.executable, __file__, "--child", str(src), str(db), engine, str(workers)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    peak_rss = peak_pss = 0.0
-    while proc.poll() is None:
-        rss, pss = _memory(_tree(proc.pid))
-        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-        time.sleep(1.0)
-    out, err = proc.communicate()
+    # The child's output goes to files: a pipe nobody reads while the child runs fills
+    # up (64 KiB of log lines) and blocks the child for good.
+    log = OUT / f"engines-{n}-{engine}.log"
+    with open(log, "w+", encoding="utf-8") as err_file, tempfile.TemporaryFile("w+", encoding="utf-8") as out_file:
+        proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, text=True, env=env)
+        peak_rss = peak_pss = 0.0
+        while proc.poll() is None:
+            rss, pss = _memory(_tree(proc.pid))
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            time.sleep(1.0)
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     if proc.returncode != 0:
         raise RuntimeError(f"{engine} at {n} failed:\n{err[-3000:]}")
     result = json.loads(out.strip().splitlines()[-1])
@@ -307,12 +368,21 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     parser.add_argument("--out", type=Path, default=OUT / "engines.json")
     parser.add_argument("--per-core", type=int, metavar="N",
-                        help="instead: CPU ms per article of each stage on one core, N articles")
+                        help="instead: CPU ms per article of each stage on one core, N articles, "
+                             "and the cluster projection from them")
+    parser.add_argument("--project", type=Path, metavar="JSON",
+                        help="instead: the cluster projection from a saved --per-core result or "
+                             "engines run (local steps, processes embedding)")
     args = parser.parse_args()
     if args.per_core:
         result = per_core(args.per_core)
         print(json.dumps(result, indent=2))
         (OUT / "engines-per-core.json").write_text(json.dumps(result, indent=2))
+        print_projection(result)
+        return
+    if args.project:
+        saved = json.loads(args.project.read_text())
+        print_projection(costs_from_runs(saved) if isinstance(saved, list) else saved)
         return
     results = []
     for n in args.sizes:

@@ -77,6 +77,19 @@ def _print_json(data: Any) -> None:
 # ----------------------------------------------------------------------------- ingest
 
 
+EngineOption = Annotated[str, typer.Option(
+    "--engine", help="Where the per-article work runs (reading, cleaning, the language layer, "
+                     "embeddings): local (this process), processes (a worker process per core) "
+                     "or ray (Ray Data; pip install 'storyline[ray]'). Results are the same on "
+                     "every engine.")]
+WorkersOption = Annotated[int | None, typer.Option(
+    "--workers", min=1, help="Worker processes or Ray actors (default: one per core; on a Ray "
+                             "cluster, its CPUs).")]
+RayAddressOption = Annotated[str | None, typer.Option(
+    "--ray-address", help="Run on this Ray cluster (e.g. ray://head:10001, or auto) instead of "
+                          "starting a local Ray.")]
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (txt, html, json/jsonl, rss/atom, warc).")],
@@ -88,16 +101,9 @@ def ingest(
     annotate: Annotated[bool, typer.Option(
         "--annotate/--no-annotate",
         help="Run the language layer (entities, quotes, dates, numbers) on new articles.")] = True,
-    engine_name: Annotated[str, typer.Option(
-        "--engine", help="Where reading, cleaning and the language layer run: local (this process), "
-                         "processes (a worker process per core) or ray (Ray Data; pip install "
-                         "'storyline[ray]'). Results are the same on every engine.")] = "local",
-    workers: Annotated[int | None, typer.Option(
-        "--workers", min=1, help="Worker processes or Ray actors (default: one per core; on a Ray "
-                                 "cluster, its CPUs).")] = None,
-    ray_address: Annotated[str | None, typer.Option(
-        "--ray-address", help="Run on this Ray cluster (e.g. ray://head:10001, or auto) instead of "
-                              "starting a local Ray.")] = None,
+    engine_name: EngineOption = "local",
+    workers: WorkersOption = None,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Read news files into the database: clean them, find duplicates, index them.
 
@@ -470,19 +476,33 @@ def numbers(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
 @app.command()
 def stories(db: DbOption = DEFAULT_DB, as_json: JsonOption = False,
             recluster: Annotated[bool, typer.Option(
-                "--recluster", help="Rebuild all stories from scratch with the current settings.")] = False
+                "--recluster", help="Rebuild all stories from scratch with the current settings.")] = False,
+            engine_name: EngineOption = "local",
+            workers: WorkersOption = None,
+            ray_address: RayAddressOption = None,
             ) -> None:
     """Which articles tell the same story, and the events inside each story.
 
     New articles join the stories found before (ids stay stable); `--recluster`
-    starts over. Example: storyline stories --json
+    starts over. With `--engine processes|ray` the sentence embeddings (the costly,
+    per-article part) run on the engine; clustering stays here. Example: storyline
+    stories --json
     """
+    engine = _engine(engine_name, workers, ray_address)
     store = _open(db)
     with store:
         try:
-            clusterer = pipeline.update_stories(store, recluster=recluster)
+            if engine is None:
+                clusterer = pipeline.update_stories(store, recluster=recluster)
+            else:
+                from storyline.engine.stories import update_stories as update_on_engine
+
+                clusterer = update_on_engine(store, engine, recluster=recluster)
         except StorylineError as exc:
             raise _fail(str(exc)) from exc
+        finally:
+            if engine is not None:
+                engine.close()
     found = clusterer.stories_
     if as_json:
         _print_json([story_json(s) for s in found])

@@ -59,6 +59,13 @@ def write_corpus(folder: Path) -> Path:
     # made from its own text, whichever worker annotated which copy.
     first = next(iter(sorted(ecb.glob("topic-02-*.txt"))))
     (ecb / "topic-99-upper-case-copy.txt").write_text(first.read_text(encoding="utf-8").upper(), encoding="utf-8")
+    # Two records of one file with the same text but different publication dates (a
+    # feed re-publishing an article): they reach a worker in one batch, and the stored
+    # copy (the first) must keep the annotations anchored on its own date ("Tuesday").
+    voa = next(SAMPLE.glob("003_*.txt")).read_text(encoding="utf-8")
+    title, body = voa.split("\n", 1)
+    records = [{"id": f"voa-{day}", "title": title, "text": body, "published": f"2024-06-{day}"} for day in (14, 15)]
+    (ecb / "topic-99-republished.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return folder
 
 

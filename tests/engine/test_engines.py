@@ -42,7 +42,9 @@ def test_engine_same_results_as_default_path(name, engines, corpus, reference, t
     # The corpus is what it claims: the sample's five articles and ECB+ documents (those
     # with a title and no text are rejected, with that reason), the syndicated copies
     # are exact duplicates, every stored article is annotated.
-    assert ref.new >= 60 and ref.exact_duplicates == 3
+    # Exact duplicates: the syndicated file (2), the upper-case copy, the re-published record
+    # and, through it, the sample's VOA copy.
+    assert ref.new >= 60 and ref.exact_duplicates == 5
     assert all("/ecb/" in r.source and "no" in r.reason for r in ref.rejected)
     assert len(want["annotations"]) == len(want["articles"])
     assert len(want["stories"]) >= 35
@@ -57,3 +59,32 @@ def test_engine_same_results_as_default_path(name, engines, corpus, reference, t
 def test_make_engine_refuses_bad_options(name, options, message):
     with pytest.raises(EngineError, match=message):
         make_engine(name, **options)
+
+
+def test_cli_on_an_engine_gives_the_same_stories_facts_and_brief(tmp_path):
+    """`storyline ingest|stories --engine processes` (annotation and embeddings on the
+    workers) and then `storyline show` give the same stories, with the same ids, and
+    the same facts, quote groups, timeline, network and brief as the default commands."""
+    import json
+    import subprocess
+    import sys
+
+    from engine_corpora import SAMPLE
+
+    cli = [str(Path(sys.executable).with_name("storyline"))]
+    found, shown = {}, {}
+    for name in ("local", "processes"):
+        db = tmp_path / f"{name}.db"
+        engine = ["--engine", name, "--workers", "2"]
+        subprocess.run(cli + ["ingest", str(SAMPLE), "--db", str(db), "--quiet", *engine], check=True)
+        out = subprocess.run(cli + ["stories", "--db", str(db), "--json", *engine],
+                             check=True, capture_output=True, text=True).stdout
+        found[name] = [(s["id"], sorted(a["id"] for a in s["articles"])) for s in json.loads(out)]
+        out = subprocess.run(cli + ["show", found[name][0][0], "--db", str(db), "--format", "json"],
+                             check=True, capture_output=True, text=True).stdout
+        shown[name] = json.loads(out)
+    assert found["processes"] == found["local"]
+    assert len(found["local"]) == 1 and len(found["local"][0][1]) == 5
+    assert shown["processes"] == shown["local"]
+    story = shown["local"]["stories"][0]
+    assert story["brief"] and story["facts"] and story["quote_groups"] and story["timeline"]

@@ -118,9 +118,12 @@ class ArticleStage(Stage):
         from storyline.annotate import annotate_many  # noqa: PLC0415
 
         nlp, rules = state
-        todo = [item.article for item in items if item.article.id not in self.known]
-        done = {a.article_id: a for a in annotate_many(todo, nlp, rules)}
-        return [[replace(item, annotations=done.get(item.article.id))] for item in items]
+        todo = [i for i, item in enumerate(items) if item.article.id not in self.known]
+        # By position, not by id: two copies of one article (same id) may differ in their
+        # publication date, which anchors relative dates ("Saturday"), so each item keeps
+        # the annotations of its own copy.
+        done = dict(zip(todo, annotate_many([items[i].article for i in todo], nlp, rules), strict=True))
+        return [[replace(item, annotations=done.get(i))] for i, item in enumerate(items)]
 
     def failed(self, item: Any, reason: str) -> list[Any]:
         return [replace(item, failure=reason)]

@@ -106,7 +106,9 @@ def _story_view(analysis: StoryAnalysis, articles: Mapping[str, Article]) -> dic
             "counts": _status_counts(analysis), "quote_groups": analysis.quote_groups,
             "timeline": timeline, "undated": undated, "network": network,
             "timeline_chart": timeline_chart(analysis), "network_chart": network_chart(analysis),
-            "notes": notes.items}
+            "notes": notes.items,
+            # The outlet to show for an article: its name, or "unnamed outlet (file)".
+            "outlet_of": {a.id: a.display_outlet() for a in articles.values()}}
 
 
 def story_view(analysis: StoryAnalysis, articles: Mapping[str, Article]) -> dict[str, Any]:
