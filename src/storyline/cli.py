@@ -492,12 +492,7 @@ def stories(db: DbOption = DEFAULT_DB, as_json: JsonOption = False,
     store = _open(db)
     with store:
         try:
-            if engine is None:
-                clusterer = pipeline.update_stories(store, recluster=recluster)
-            else:
-                from storyline.engine.stories import update_stories as update_on_engine
-
-                clusterer = update_on_engine(store, engine, recluster=recluster)
+            clusterer = pipeline.update_stories(store, recluster=recluster, engine=engine)
         except StorylineError as exc:
             raise _fail(str(exc)) from exc
         finally:

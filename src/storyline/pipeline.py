@@ -282,16 +282,24 @@ def story_inputs(store: Store) -> list[Any]:
     return inputs
 
 
-def update_stories(store: Store, *, recluster: bool = False) -> Any:
+def update_stories(store: Store, *, recluster: bool = False, engine: Any = None) -> Any:
     """Cluster stored articles into stories. Incremental: the clusterer's state is kept
     in the store, so story ids stay stable as later ingests add articles; ``recluster``
-    starts from scratch with the current settings."""
+    starts from scratch with the current settings. With an ``engine`` the sentence
+    embeddings (the costly, per-article part) are computed on it, in fixed chunks, so
+    every engine gives the same vectors and stories; clustering stays here."""
     from storyline.stories import StoryClusterer
 
     state = None if recluster else store.story_state()
     clusterer = StoryClusterer.from_state(state) if state else StoryClusterer()
     inputs = story_inputs(store)
-    clusterer = clusterer.fit(inputs) if recluster or state is None else clusterer.partial_fit(inputs)
+    fresh = recluster or state is None
+    vectors = None
+    if engine is not None and clusterer.embedding == "minilm":
+        from storyline.engine.stories import embed_inputs
+
+        vectors = embed_inputs(engine, inputs, set() if fresh else set(getattr(clusterer, "article_ids_", ())))
+    clusterer = clusterer.fit(inputs, vectors) if fresh else clusterer.partial_fit(inputs, vectors)
     with store.atomic():
         store.put_story_state(clusterer.to_state(), len(inputs))
     return clusterer

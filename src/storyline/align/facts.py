@@ -279,12 +279,6 @@ def _covering(units: Sequence[Unit], start: int, end: int) -> Unit | None:
     return best
 
 
-def _outlet_key(article: Article) -> str:
-    """The outlet, or for an article whose outlet is unknown, its source file: a user
-    recognises "unnamed outlet (003_e5bf.txt)" where an article hash says nothing."""
-    return article.display_outlet()
-
-
 def _witness_key(article: Article) -> str:
     # Unknown outlets are told apart by article: two records of one JSON Lines file
     # may come from different outlets.
@@ -492,14 +486,14 @@ def title_facts(articles: Sequence[Article], annotations: Mapping[str, Annotatio
         support = tuple(_role_support(role, article) for role, article in main)
         against = tuple(_role_support(role, article) for variant in others for role, article in variant)
         name = names.get(person, person)
-        said = "; ".join(f"“{v[0][0].text}” ({', '.join(sorted({_outlet_key(a) for _, a in v}))})"
+        said = "; ".join(f"“{v[0][0].text}” ({', '.join(sorted({a.display_outlet() for _, a in v}))})"
                          for v in variants)
         first_role, first_article = main[0]
         facts.append(Fact(
             id=_fact_id("title", person), text=first_role.text, article_id=first_article.id,
             start=first_role.start, end=first_role.end, status="contested",
             independent_outlets=len({s.witness for s in support}),
-            outlets=tuple(sorted({_outlet_key(a) for _, a in main})), support=support,
+            outlets=tuple(sorted({a.display_outlet() for _, a in main})), support=support,
             contradicts=(Contradiction(kind="title", explanation=f"{name} is given different positions: {said}",
                                        spans=against),),
             about=f"position of {name}"))
@@ -561,7 +555,7 @@ def facts_from_groups(units: Sequence[Unit], groups: Sequence[list[int]],
         facts.append(Fact(id=ids[g], text=shown.sentence.text, article_id=shown.article.id,
                           start=shown.sentence.start, end=shown.sentence.end, status=status,
                           independent_outlets=len(asserting) if asserting else len({s.witness for s in supports}),
-                          outlets=tuple(sorted({_outlet_key(u.article) for u in group_units_})),
+                          outlets=tuple(sorted({u.article.display_outlet() for u in group_units_})),
                           support=supports, contradicts=tuple(contradictions)))
     return facts
 
@@ -587,8 +581,8 @@ def _voice(unit: Unit) -> str:
     """Who stands behind a sentence: its speaker as the outlet names them, or the outlet
     itself when it reports in its own voice."""
     if unit.speaker:
-        return f"{unit.speaker} (per {_outlet_key(unit.article)})"
-    return f"{_outlet_key(unit.article)} (own reporting)"
+        return f"{unit.speaker} (per {unit.article.display_outlet()})"
+    return f"{unit.article.display_outlet()} (own reporting)"
 
 
 def _value_contradictions(members: Sequence[Unit]) -> list[Contradiction]:
@@ -598,12 +592,13 @@ def _value_contradictions(members: Sequence[Unit]) -> list[Contradiction]:
             for x, y in number_conflicts(a, b):
                 out.append(Contradiction(
                     kind="number", spans=(b.support(),),
-                    explanation=f"{_outlet_key(a.article)} says “{x.text}”, {_outlet_key(b.article)} says “{y.text}”"))
+                    explanation=f"{a.article.display_outlet()} says “{x.text}”, "
+                                f"{b.article.display_outlet()} says “{y.text}”"))
             for x, y in date_conflicts(a, b):
                 out.append(Contradiction(
                     kind="date", spans=(b.support(),),
-                    explanation=f"{_outlet_key(a.article)} dates it {x.value} (“{x.text}”), "
-                                f"{_outlet_key(b.article)} {y.value} (“{y.text}”)"))
+                    explanation=f"{a.article.display_outlet()} dates it {x.value} (“{x.text}”), "
+                                f"{b.article.display_outlet()} {y.value} (“{y.text}”)"))
     return out
 
 

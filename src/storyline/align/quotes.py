@@ -398,7 +398,7 @@ def _choose_reference(members: list[_Candidate]) -> tuple[_Candidate, str]:
     first_hand = [m for m in complete if m.first_hand]
     if first_hand:
         best = max(first_hand, key=lambda m: (m.words, -m.order))
-        return best, f"quotes the speaker first-hand ({_outlet(best.article)}: \"{best.first_hand}\")"
+        return best, f"quotes the speaker first-hand ({best.article.display_outlet()}: \"{best.first_hand}\")"
     partial = [m for m in members if m.first_hand and m not in complete]
     dated = [m for m in complete if m.article.published]
     if len(dated) >= 2:
@@ -414,7 +414,7 @@ def _partial_note(partial: list[_Candidate]) -> str:
     if not partial:
         return ""
     m = partial[0]
-    return (f"; the first-hand rendering ({_outlet(m.article)}) quotes only {m.words} words "
+    return (f"; the first-hand rendering ({m.article.display_outlet()}) quotes only {m.words} words "
             f"of the statement")
 
 
@@ -476,10 +476,6 @@ def _similarity(ops: Sequence[tuple[str, int, int, int, int]], rendering_words: 
 
 def _norm(words: list[str]) -> list[str]:
     return [w.lower().replace("’", "'") for w in words]
-
-
-def _outlet(article: Article) -> str:
-    return article.display_outlet()
 
 
 def _outlet_count(group: QuoteGroup) -> int:

@@ -6,9 +6,8 @@ runs on the engine. The texts are cut into fixed chunks of ``EMBED_CHUNK`` in in
 order, so every engine embeds the same batches and hands the clusterer bit-identical
 vectors: the same stories, ids and members on every engine.
 
-``update_stories`` does what ``pipeline.update_stories`` does (state from the store,
-``fit`` or ``partial_fit``, state back) and only adds ``embeddings=`` to the fit; a
-test checks that both give the same stories.
+``pipeline.update_stories(store, engine=...)`` calls ``embed_inputs`` and hands the
+vectors to the fit; a test checks that they give the stories of the in-process path.
 """
 
 from __future__ import annotations
@@ -28,29 +27,11 @@ EMBED_CHUNK = 32  # texts per model call: sentence-transformers' default batch
 
 
 def update_stories(store: Any, engine: Engine, *, recluster: bool = False) -> Any:
-    """Cluster the stored articles into stories, embedding them on ``engine``.
+    """``pipeline.update_stories`` with the embeddings computed on ``engine``; returns
+    the fitted ``StoryClusterer`` (``stories_``, ``assignments_``, ``events_``)."""
+    from storyline.pipeline import update_stories as update  # noqa: PLC0415 - pipeline imports engines lazily
 
-    Args:
-        store: an open store; the clusterer's state is read from it and written back.
-        engine: where the embeddings are computed.
-        recluster: start from scratch instead of adding to the stored state.
-
-    Returns:
-        The fitted ``StoryClusterer`` (``stories_``, ``assignments_``, ``events_``).
-    """
-    from storyline.pipeline import story_inputs  # noqa: PLC0415 - pipeline imports engines lazily
-    from storyline.stories import StoryClusterer  # noqa: PLC0415
-
-    state = None if recluster else store.story_state()
-    clusterer = StoryClusterer.from_state(state) if state else StoryClusterer()
-    inputs = story_inputs(store)
-    fresh = recluster or state is None
-    seen: set[str] = set() if fresh else set(getattr(clusterer, "article_ids_", ()))
-    vectors = embed_inputs(engine, inputs, seen) if clusterer.embedding == "minilm" else None
-    clusterer = clusterer.fit(inputs, vectors) if fresh else clusterer.partial_fit(inputs, vectors)
-    with store.atomic():
-        store.put_story_state(clusterer.to_state(), len(inputs))
-    return clusterer
+    return update(store, recluster=recluster, engine=engine)
 
 
 def embed_inputs(engine: Engine, inputs: Sequence[Any], seen: set[str]) -> np.ndarray:

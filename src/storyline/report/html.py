@@ -247,4 +247,4 @@ def network_chart(analysis: StoryAnalysis, size: int = 640, max_edges: int = 14)
     return {"size": size, "nodes": nodes, "edges": edges, "hidden": len(analysis.network) - len(shown)}
 
 
-__all__ = ["CSP", "environment", "network_chart", "outlet_label", "render_html", "story_view", "timeline_chart"]
+__all__ = ["CSP", "Notes", "environment", "network_chart", "outlet_label", "render_html", "story_view", "timeline_chart"]

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from storyline.records import Article, Citation, QuoteRendering, StoryAnalysis, Support
-from storyline.report.html import outlet_label
+from storyline.report.html import Notes, outlet_label
 
 # Characters that would make article text into Markdown structure or raw HTML.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -31,7 +31,7 @@ def render_markdown(analyses: Sequence[StoryAnalysis], articles: Mapping[str, Ar
 
 def _story(analysis: StoryAnalysis, articles: Mapping[str, Article]) -> list[str]:
     story = analysis.story
-    notes: dict[tuple[str, int, int], str] = {}
+    notes = Notes()
     out = [f"## {md(story.title)}", "", f"*{md(story.description)}*", "",
            f"Story `{story.id}` · {story.first_seen or '?'} → {story.last_seen or '?'} · "
            f"{len(story.articles)} articles · outlets: {md(', '.join(story.outlets)) or '-'}", ""]
@@ -72,24 +72,19 @@ def _story(analysis: StoryAnalysis, articles: Mapping[str, Article]) -> list[str
         neg = "not " if edge.negated else ""
         out.append(f"- {md(edge.source)} — {neg}{md(edge.relation)} → {md(edge.target)} {marks}")
     out += ["", "### Sources", ""]
-    out += list(notes.values())
+    out += _sources(notes)
     out.append("")
     return out
 
 
-def _note(notes: dict[tuple[str, int, int], str], citation: Citation,
-          articles: Mapping[str, Article]) -> str:
+def _note(notes: Notes, citation: Citation, articles: Mapping[str, Article]) -> str:
     """The citation's number; a span cited twice keeps its first number."""
-    key = (citation.article_id, citation.start, citation.end)
-    keys = list(notes)
-    if key in notes:
-        return f"[{keys.index(key) + 1}]"
-    article = articles.get(citation.article_id)
-    words = article.text[citation.start:citation.end] if article else ""
-    label = outlet_label(citation.article_id, citation.outlet, articles)
-    notes[key] = (f"{len(notes) + 1}. {md(label)}, article `{citation.article_id}` "
-                  f"[{citation.start}:{citation.end}]: “{md(words)}”")
-    return f"[{len(notes)}]"
+    return f"[{notes.cite(citation, articles).number}]"
+
+
+def _sources(notes: Notes) -> list[str]:
+    return [f"{c.number}. {md(c.outlet)}, article `{c.article_id}` [{c.start}:{c.end}]: “{md(c.words)}”"
+            for c in notes.items]
 
 
 def _support_label(support: Support, articles: Mapping[str, Article]) -> str:
