@@ -18,6 +18,7 @@ Writes bench/out/analysis_speed.json.
 
 from __future__ import annotations
 
+import os
 import argparse
 import json
 import resource
@@ -34,7 +35,7 @@ from storyline.align import Budget  # noqa: E402
 from storyline.settings import Settings  # noqa: E402
 from storyline.store import open_store  # noqa: E402
 
-T17 = REPO.parent / "shared" / "datasets" / "timeline17"
+T17 = Path(os.environ.get("STORYLINE_SHARED", REPO.parent / "shared")) / "datasets" / "timeline17"
 OUT = REPO / "bench" / "out"
 
 

@@ -17,6 +17,7 @@ Usage: python bench/corpus.py N OUT.jsonl  (seed fixed; the same N gives the sam
 
 from __future__ import annotations
 
+import os
 import csv
 import json
 import random
@@ -25,7 +26,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(os.environ.get("STORYLINE_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 DATASETS = SHARED / "datasets"
 SEED = 20240619
 

@@ -4,6 +4,7 @@ cited brief, and the report formats (issue 5)."""
 
 from __future__ import annotations
 
+import os
 import json
 import shutil
 import subprocess
@@ -22,7 +23,7 @@ from storyline.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "examples" / "putin-dprk-2024"
-ALLSIDES = REPO.parent / "shared" / "datasets" / "allsides-neus"
+ALLSIDES = Path(os.environ.get("STORYLINE_SHARED", REPO.parent / "shared")) / "datasets" / "allsides-neus"
 
 
 @pytest.fixture(scope="module")

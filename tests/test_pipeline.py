@@ -21,7 +21,7 @@ from storyline.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "examples" / "putin-dprk-2024"
-POLNEAR_DEV = REPO.parent / "shared" / "datasets" / "polnear" / "data" / "dev" / "text"
+POLNEAR_DEV = Path(os.environ.get("STORYLINE_SHARED", REPO.parent / "shared")) / "datasets" / "polnear" / "data" / "dev" / "text"
 
 
 def _snapshot(db: Path) -> dict:
