@@ -204,6 +204,55 @@ def test_stories_sample_time_hints_from_the_language_layer(sample_store):
     assert hints["000"] == (None, None)               # only weekdays: nothing to place
 
 
+def test_story_inputs_of_some_ids_resolve_entities_against_the_whole_corpus(sample_store):
+    """Inputs built for a few articles (what an incremental update builds) equal the
+    same articles' inputs built with the whole corpus, and the store's entity texts
+    resolve exactly as a resolver fit on every annotation."""
+    from storyline.annotate import EntityResolver
+    from storyline.annotate.entities import entity_links
+
+    everything = pipeline.story_inputs(sample_store)
+    some = [everything[3].article_id, everything[1].article_id]
+    assert pipeline.story_inputs(sample_store, some) == [everything[1], everything[3]]
+    assert pipeline.story_inputs(sample_store, []) == []
+    resolver = EntityResolver().fit(sample_store.annotations())
+    links = entity_links(sample_store.entity_texts())
+    assert links == {key: resolver.resolve(key) for key in resolver.members_}
+    assert any("person:michael-carpenter" in i.entities for i in everything)
+    texts = {"person:carpenter": {"Carpenter"}, "person:michael-carpenter": {"Michael Carpenter"},
+             "person:kim": {"Kim"}, "person:kim-jong-un": {"Kim Jong Un"}, "person:kim-yo-jong": {"Kim Yo Jong"},
+             "person:john-f-kirby": {"John F. Kirby"}, "person:john-kirby": {"John Kirby"},
+             "org:dia": {"DIA", "D.I.A."}, "org:defense-intelligence-agency": {"Defense Intelligence Agency"},
+             "org:nato": {"NATO", "Nato"}, "org:north-atlantic-treaty-organization": {"NATO"}}
+    assert {k: v for k, v in entity_links(texts).items() if k != v} == {
+        "person:carpenter": "person:michael-carpenter", "person:john-f-kirby": "person:john-kirby",
+        "org:dia": "org:defense-intelligence-agency"}  # "Kim": two full names; "Nato": not all capitals
+
+
+def test_update_stories_reads_only_new_articles(tmp_path, monkeypatch):
+    """An update after an ingest builds the inputs of the new articles only, and ends
+    with the stories of the old path (every input rebuilt, the seen ones skipped)."""
+    from storyline.stories import StoryClusterer
+
+    files = sorted(p for p in SAMPLE.iterdir() if p.is_file())
+    store = open_store(tmp_path / "s.db")
+    pipeline.ingest(files[:3], store, Settings(), annotator=pipeline.Annotator())
+    first = pipeline.update_stories(store)
+    state = store.story_state()
+    before = set(store.article_ids())
+    pipeline.ingest(files[3:], store, Settings(), annotator=pipeline.Annotator())
+    new = [i for i in store.article_ids() if i not in before]
+    asked = []
+    real = pipeline.story_inputs
+    monkeypatch.setattr(pipeline, "story_inputs",
+                        lambda s, wanted=None: asked.append(wanted) or real(s, wanted))
+    updated = pipeline.update_stories(store)
+    assert asked == [new] and len(new) == 2
+    old_path = StoryClusterer.from_state(state).partial_fit(real(store))
+    assert updated.stories_ == old_path.stories_
+    assert updated.article_ids_ == store.article_ids() and len(first.article_ids_) == 3
+
+
 def _ref(text: str, start: int, expression: str, value: str | None = None,
          granularity: str = "unknown", resolved_from: str = "none") -> TimeRef:
     return TimeRef("a", start, start + len(expression), expression, value, granularity, resolved_from)

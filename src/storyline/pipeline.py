@@ -255,23 +255,31 @@ def _model_label(annotator: Annotator) -> str:
 STORY_ENTITY_KINDS = ("person", "org", "place")
 
 
-def story_inputs(store: Store) -> list[Any]:
-    """What the story clusterer reads of each stored article: title, text, time,
-    outlet and the corpus-wide identities of the people, organisations and places it
-    names (from the language layer, when it ran). An article without a publication date
-    gets a ``time_hint``: the latest day its text reports; every article the first day
-    its text speaks of in the future, if any (``stories.timehint``)."""
-    from storyline.annotate import EntityResolver
+def story_inputs(store: Store, ids: Iterable[str] | None = None) -> list[Any]:
+    """What the story clusterer reads of each stored article (or of the given ids, in
+    ingest order): title, text, time, outlet and the corpus-wide identities of the
+    people, organisations and places it names (from the language layer, when it ran).
+    An article without a publication date gets a ``time_hint``: the latest day its text
+    reports; every article the first day its text speaks of in the future, if any
+    (``stories.timehint``).
+
+    Entities are resolved against the whole corpus, from the entity keys and surface
+    texts the store reads out of every annotation (``Store.entity_texts``), so building
+    the inputs of a few new articles does not read the others back."""
+    from storyline.annotate.entities import entity_links
     from storyline.records import StoryInput
     from storyline.stories.timehint import anticipated_day, estimate_time_hint
 
-    annotations = {a.article_id: a for a in store.annotations()}
-    resolver = EntityResolver().fit(annotations.values())
+    wanted = None if ids is None else list(ids)
+    if wanted == []:
+        return []
+    links = entity_links(store.entity_texts())
+    annotations = {a.article_id: a for a in store.annotations(wanted)}
     inputs = []
-    for article in store.articles():
+    for article in store.articles(wanted):
         ann = annotations.get(article.id)
         keys = () if ann is None else tuple(dict.fromkeys(
-            resolver.resolve(m.entity_id) for m in ann.mentions
+            links.get(m.entity_id, m.entity_id) for m in ann.mentions
             if m.entity_id and m.kind in STORY_ENTITY_KINDS))
         hint = None if article.published or ann is None else estimate_time_hint(ann.timerefs, article.text)
         ahead = None if ann is None else anticipated_day(ann.timerefs, article.text)
@@ -284,24 +292,30 @@ def story_inputs(store: Store) -> list[Any]:
 
 def update_stories(store: Store, *, recluster: bool = False, engine: Any = None) -> Any:
     """Cluster stored articles into stories. Incremental: the clusterer's state is kept
-    in the store, so story ids stay stable as later ingests add articles; ``recluster``
-    starts from scratch with the current settings. With an ``engine`` the sentence
-    embeddings (the costly, per-article part) are computed on it, in fixed chunks, so
-    every engine gives the same vectors and stories; clustering stays here."""
+    in the store, so story ids stay stable as later ingests add articles, and an update
+    builds the inputs of the articles it has not seen only (an update after a small
+    ingest costs what the new articles cost, not the corpus); ``recluster`` starts from
+    scratch with the current settings. With an ``engine`` the sentence embeddings (the
+    costly, per-article part) are computed on it, in fixed chunks, so every engine gives
+    the same vectors and stories; clustering stays here."""
     from storyline.stories import StoryClusterer
 
     state = None if recluster else store.story_state()
     clusterer = StoryClusterer.from_state(state) if state else StoryClusterer()
-    inputs = story_inputs(store)
     fresh = recluster or state is None
+    if fresh:
+        inputs = story_inputs(store)
+    else:
+        seen = set(getattr(clusterer, "article_ids_", ()))
+        inputs = story_inputs(store, [i for i in store.article_ids() if i not in seen])
     vectors = None
-    if engine is not None and clusterer.embedding == "minilm":
+    if engine is not None and clusterer.embedding == "minilm" and inputs:
         from storyline.engine.stories import embed_inputs
 
-        vectors = embed_inputs(engine, inputs, set() if fresh else set(getattr(clusterer, "article_ids_", ())))
+        vectors = embed_inputs(engine, inputs, set())
     clusterer = clusterer.fit(inputs, vectors) if fresh else clusterer.partial_fit(inputs, vectors)
     with store.atomic():
-        store.put_story_state(clusterer.to_state(), len(inputs))
+        store.put_story_state(clusterer.to_state(), len(clusterer.article_ids_))
     return clusterer
 
 

@@ -13,6 +13,7 @@ from storyline.records import (
     Annotations,
     Article,
     DuplicateLink,
+    Entity,
     FieldOrigin,
     Paragraph,
     PassageHash,
@@ -176,6 +177,28 @@ def test_store_annotations_replace_and_unannotated(backend):
     assert list(store.annotations()) == [second, Annotations("a2", "model 2")]
     assert list(store.annotations(["a2"])) == [Annotations("a2", "model 2")]
     assert store.unannotated("model 2") == []
+
+
+def test_store_entity_texts_and_article_ids(backend):
+    """What corpus-wide entity resolution reads without loading annotations back:
+    each entity key with every surface text, replaced annotations counting as replaced,
+    and the article ids in ingest order."""
+    store = backend.open()
+    with store.atomic():
+        for article_id in ("b2", "a1", "c3"):
+            store.add_article(make_article(article_id, "The DIA and Kim met."), None, None)
+    def entity(article_id, key, text, kind="org"):
+        return Entity(key, article_id, 0, len(text), text, kind, text)
+    with store.atomic():
+        store.put_annotations(Annotations("b2", "m", entities=(entity("b2", "org:dia", "DIA"),)))
+        store.put_annotations(Annotations("a1", "m", entities=(
+            entity("a1", "org:dia", "D.I.A."), entity("a1", "person:kim", "Kim", "person"))))
+        store.put_annotations(Annotations("c3", "m", entities=(entity("c3", "org:dia", "Dia"),)))
+    with store.atomic():  # re-annotated: its old texts are gone
+        store.put_annotations(Annotations("c3", "m2", entities=(entity("c3", "place:kyiv", "Kyiv", "place"),)))
+    assert store.entity_texts() == {"org:dia": {"DIA", "D.I.A."}, "person:kim": {"Kim"},
+                                    "place:kyiv": {"Kyiv"}}
+    assert store.article_ids() == ["b2", "a1", "c3"]
 
 
 def test_store_story_state_round_trip(backend):

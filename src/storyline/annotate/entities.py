@@ -14,7 +14,7 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -512,54 +512,8 @@ class EntityResolver:
     # -- internals
 
     def _link(self) -> dict[str, str]:
-        keys = sorted(self.members_)
-        parent = {k: k for k in keys}
-        full_people = [k for k in keys if k.startswith("person:") and "-" in k[7:]]
-        if self.merge_surnames:
-            self._link_single_names(keys, full_people, parent)
-        self._link_initials(full_people, parent)
-        self._link_acronyms(keys, parent)
-        return {k: self._root(parent, k) for k in keys}
-
-    def _link_single_names(self, keys: list[str], full: list[str], parent: dict[str, str]) -> None:
-        by_part: dict[str, set[str]] = defaultdict(set)
-        for k in full:
-            parts = k[7:].split("-")
-            by_part[parts[0]].add(k)
-            by_part[parts[-1]].add(k)
-        for k in keys:
-            if k.startswith("person:") and "-" not in k[7:]:
-                targets = {self._root(parent, t) for t in by_part.get(k[7:], ())}
-                if len(targets) == 1:
-                    parent[k] = targets.pop()
-
-    def _link_initials(self, full: list[str], parent: dict[str, str]) -> None:
-        """"john-f-kirby" -> "john-kirby": same first and last word, extra words initials."""
-        plain = {(p[0], p[-1]): k for k in full if len(p := k[7:].split("-")) == 2}
-        for k in full:
-            parts = k[7:].split("-")
-            if len(parts) > 2 and all(len(x) == 1 for x in parts[1:-1]):
-                target = plain.get((parts[0], parts[-1]))
-                if target is not None:
-                    parent[k] = self._root(parent, target)
-
-    def _link_acronyms(self, keys: list[str], parent: dict[str, str]) -> None:
-        by_initials: dict[str, set[str]] = defaultdict(set)
-        for k in keys:
-            if k.startswith("org:") and "-" in k[4:]:
-                by_initials["".join(w[0] for w in k[4:].split("-") if w not in _LOWER_WORDS)].add(k)
-        for k in keys:
-            if k.startswith("org:") and "-" not in k[4:]:
-                names = {e.text for e in self.members_[k]}
-                targets = by_initials.get(k[4:], set())
-                if len(targets) == 1 and all(n.replace(".", "").isupper() for n in names):
-                    parent[k] = self._root(parent, next(iter(targets)))
-
-    @staticmethod
-    def _root(parent: dict[str, str], key: str) -> str:
-        while parent[key] != key:
-            key = parent[key]
-        return key
+        texts = {key: {e.text for e in members} for key, members in self.members_.items()}
+        return entity_links(texts, merge_surnames=self.merge_surnames)
 
     def _corpus_entity(self, root: str, keys: list[str]) -> CorpusEntity:
         entities = [e for k in keys for e in self.members_[k]]
@@ -570,3 +524,61 @@ class EntityResolver:
         members = tuple(sorted(f"{e.article_id}/{e.id}" for e in entities))
         roles = tuple(dict.fromkeys(r for k in keys for r in self.roles_.get(k, ())))
         return CorpusEntity(root, entities[0].kind, name, aliases, members, roles)
+
+
+def entity_links(texts: Mapping[str, Iterable[str]], *, merge_surnames: bool = True) -> dict[str, str]:
+    """Corpus identity of every per-article entity key, from the keys and the words the
+    articles wrote for them (``texts``: key -> surface texts) — all ``EntityResolver``
+    needs to resolve. A store can give these pairs without reading whole annotations
+    back (``Store.entity_texts``), so stories can resolve the entities of new articles
+    against the whole corpus cheaply."""
+    keys = sorted(texts)
+    parent = {k: k for k in keys}
+    full_people = [k for k in keys if k.startswith("person:") and "-" in k[7:]]
+    if merge_surnames:
+        _link_single_names(keys, full_people, parent)
+    _link_initials(full_people, parent)
+    _link_acronyms(keys, texts, parent)
+    return {k: _root(parent, k) for k in keys}
+
+
+def _link_single_names(keys: list[str], full: list[str], parent: dict[str, str]) -> None:
+    by_part: dict[str, set[str]] = defaultdict(set)
+    for k in full:
+        parts = k[7:].split("-")
+        by_part[parts[0]].add(k)
+        by_part[parts[-1]].add(k)
+    for k in keys:
+        if k.startswith("person:") and "-" not in k[7:]:
+            targets = {_root(parent, t) for t in by_part.get(k[7:], ())}
+            if len(targets) == 1:
+                parent[k] = targets.pop()
+
+
+def _link_initials(full: list[str], parent: dict[str, str]) -> None:
+    """"john-f-kirby" -> "john-kirby": same first and last word, extra words initials."""
+    plain = {(p[0], p[-1]): k for k in full if len(p := k[7:].split("-")) == 2}
+    for k in full:
+        parts = k[7:].split("-")
+        if len(parts) > 2 and all(len(x) == 1 for x in parts[1:-1]):
+            target = plain.get((parts[0], parts[-1]))
+            if target is not None:
+                parent[k] = _root(parent, target)
+
+
+def _link_acronyms(keys: list[str], texts: Mapping[str, Iterable[str]], parent: dict[str, str]) -> None:
+    by_initials: dict[str, set[str]] = defaultdict(set)
+    for k in keys:
+        if k.startswith("org:") and "-" in k[4:]:
+            by_initials["".join(w[0] for w in k[4:].split("-") if w not in _LOWER_WORDS)].add(k)
+    for k in keys:
+        if k.startswith("org:") and "-" not in k[4:]:
+            targets = by_initials.get(k[4:], set())
+            if len(targets) == 1 and all(n.replace(".", "").isupper() for n in texts[k]):
+                parent[k] = _root(parent, next(iter(targets)))
+
+
+def _root(parent: dict[str, str], key: str) -> str:
+    while parent[key] != key:
+        key = parent[key]
+    return key

@@ -590,6 +590,22 @@ class PostgresStore:
         for (data,) in rows:
             yield Annotations.from_dict(json.loads(data))
 
+    def entity_texts(self) -> dict[str, set[str]]:
+        """Every entity key of the stored annotations with the words articles wrote for
+        it (see ``SqliteStore.entity_texts``), read by the server's JSON functions."""
+        out: dict[str, set[str]] = {}
+        rows = self._stream(
+            "SELECT DISTINCT e->>'id', e->>'text' FROM annotations n "
+            "JOIN articles a ON a.id = n.article_id, "
+            "json_array_elements(n.data::json -> 'entities') e")
+        for key, text in rows:
+            out.setdefault(key, set()).add(text)
+        return out
+
+    def article_ids(self) -> list[str]:
+        """Ids of every stored article in ingest order."""
+        return [r[0] for r in self._query("SELECT id FROM articles ORDER BY seq")]
+
     def unannotated(self, model: str | None = None) -> list[str]:
         """Ids of articles with no annotations (or annotations by another model)."""
         rows = self._query(

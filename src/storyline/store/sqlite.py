@@ -238,6 +238,23 @@ class SqliteStore:
         for (data,) in self._conn.execute(sql + " ORDER BY a.seq", params):
             yield Annotations.from_dict(json.loads(data))
 
+    def entity_texts(self) -> dict[str, set[str]]:
+        """Every entity key of the stored annotations with the words articles wrote for
+        it: what corpus-wide entity resolution needs, read inside SQLite (json_each)
+        instead of loading every annotation back into Python."""
+        out: dict[str, set[str]] = {}
+        rows = self._conn.execute(
+            "SELECT DISTINCT json_extract(e.value, '$.id'), json_extract(e.value, '$.text') "
+            "FROM annotations n JOIN articles a ON a.id = n.article_id, "
+            "json_each(n.data, '$.entities') e")
+        for key, text in rows:
+            out.setdefault(key, set()).add(text)
+        return out
+
+    def article_ids(self) -> list[str]:
+        """Ids of every stored article in ingest order."""
+        return [r[0] for r in self._conn.execute("SELECT id FROM articles ORDER BY seq")]
+
     def unannotated(self, model: str | None = None) -> list[str]:
         """Ids of articles with no annotations (or annotations by another model)."""
         rows = self._conn.execute(
