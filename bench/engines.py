@@ -20,7 +20,8 @@ whole process tree (driver, workers, Ray's daemons): the sum of RSS, and the sum
 A digest of what was stored (articles, annotations, links) and of the stories (ids and
 members) shows whether the engines agree.
 
-Usage (heavy: run it niced; ~1 h per 10k articles per engine on 2 busy cores):
+Usage (heavy: run it niced on a quiet machine; per 10k articles ~22 min local, ~14 min per
+engine on 2 cores):
     nice -n 10 .venv/bin/python bench/engines.py --sizes 10000 [--engines local processes ray]
     nice -n 10 .venv/bin/python bench/engines.py --per-core 1000   # CPU ms/article per stage + projection
     .venv/bin/python bench/engines.py --project bench/out/engines.json   # projection from a run
