@@ -52,6 +52,34 @@ def test_store_refuses_a_newer_schema(tmp_path):
         open_store(path)
 
 
+def test_store_migrates_a_version_3_story_state_and_reads_it(tmp_path):
+    """A database written before the story state went into parts (version 3, the
+    state whole in one row): a read-only open says to migrate instead of failing on a
+    missing column; a writing open migrates and the old state reads back unchanged."""
+    from storyline.store.migrations import MIGRATIONS
+    from storyline.store.sqlite import _split_sql
+
+    path = tmp_path / "v3.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                 "applied_at TEXT NOT NULL)")
+    for migration in MIGRATIONS[:3]:
+        for statement in _split_sql(migration.sqlite):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 'then')", (migration.version, migration.name))
+    conn.execute("INSERT INTO story_state VALUES (1, ?, 7, 'then')", (b"old compressed state",))
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaVersionError, match="older than this Storyline's.*open it once for writing"):
+        open_store(path, read_only=True)
+    store = open_store(path)
+    assert store.schema_version == LATEST_VERSION
+    assert store.story_state() == b"old compressed state"
+    store.put_story_state(b"new state", 8)
+    store.close()
+    assert open_store(path, read_only=True).story_state() == b"new state"
+
+
 def test_store_article_round_trip_keeps_every_field(tmp_path):
     store = open_store(tmp_path / "s.db")
     article = make_article(

@@ -210,6 +210,29 @@ def test_store_story_state_round_trip(backend):
     assert store.story_state() == b"second\xff"
 
 
+def test_store_story_state_in_parts(backend, monkeypatch):
+    """A state bigger than one part (a big corpus's, past the databases' 1 GB value
+    limit) comes back whole; a smaller one after it does not pick up stale parts; a
+    state kept whole by an older version (parts = 0) still reads."""
+    from storyline.store import migrations
+
+    monkeypatch.setattr(migrations, "STATE_PART_BYTES", 7)
+    store = backend.open()
+    big = bytes(range(256)) * 3
+    with store.atomic():
+        store.put_story_state(big, 10)
+    assert store.story_state() == big
+    store.put_story_state(b"small state", 11)  # outside atomic: its own transaction
+    assert store.story_state() == b"small state"
+    store.put_story_state(b"", 0)
+    assert store.story_state() == b""
+    store.put_story_state(b"legacy", 1)
+    backend.execute(store, "UPDATE story_state SET parts = 0, "
+                           "state = (SELECT data FROM story_state_parts WHERE part = 0)")
+    backend.execute(store, "DELETE FROM story_state_parts")
+    assert store.story_state() == b"legacy"
+
+
 @pytest.mark.parametrize("query", ['"unbalanced', "arms-deals", "OR AND NOT", "*", "(", "Кремль",
                                    "-", "a:b & !c", "'", "deal* OR"])
 def test_store_search_never_raises_on_user_syntax(backend, query):

@@ -149,4 +149,32 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        4,
+        "story clusterer state in parts",
+        """
+        -- The clusterer state grows by ~7.8 KB per article, and SQLite and PostgreSQL cap
+        -- one value near 1 GB (~130k articles): the state is stored in parts of at most
+        -- STATE_PART_BYTES. story_state.parts = 0 marks a state kept whole in
+        -- story_state.state (written before this migration).
+        CREATE TABLE story_state_parts (
+            part INTEGER PRIMARY KEY,
+            data BLOB NOT NULL
+        );
+        ALTER TABLE story_state ADD COLUMN parts INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
+)
+
+# Largest story-state part in one row: far below both databases' 1 GB value limit, and
+# small enough that a driver does not hold two copies of a huge parameter.
+STATE_PART_BYTES = 128 * 2**20
+
+
+def state_parts(state: bytes) -> list[bytes]:
+    """``state`` cut into the parts the ``story_state_parts`` rows hold (at least one)."""
+    return [state[i:i + STATE_PART_BYTES] for i in range(0, max(len(state), 1), STATE_PART_BYTES)]
+
+
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -52,6 +52,7 @@ from storyline.records import (
     SharedPassage,
     Signature,
 )
+from storyline.store import migrations
 from storyline.store.migrations import LATEST_VERSION, MIGRATIONS
 
 LOGGER = logging.getLogger(__name__)
@@ -185,6 +186,13 @@ PG_MIGRATIONS: dict[int, str] = {
             updated_at TEXT NOT NULL
         );
     """,
+    4: """
+        CREATE TABLE story_state_parts (
+            part INTEGER PRIMARY KEY,
+            data BYTEA NOT NULL
+        );
+        ALTER TABLE story_state ADD COLUMN parts INTEGER NOT NULL DEFAULT 0;
+    """,
 }
 
 # One statement per table, in the order a batch is written (articles before the rows
@@ -206,9 +214,12 @@ _INSERT = {
     "annotations": "INSERT INTO annotations VALUES (%s,%s,%s,%s) ON CONFLICT (article_id) DO UPDATE "
                    "SET model = EXCLUDED.model, data = EXCLUDED.data, "
                    "annotated_at = EXCLUDED.annotated_at",
-    "story_state": "INSERT INTO story_state VALUES (1,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET "
+    "story_state_parts": "INSERT INTO story_state_parts VALUES (%s,%s) ON CONFLICT (part) DO UPDATE "
+                         "SET data = EXCLUDED.data",
+    "story_state": "INSERT INTO story_state (id, state, articles, updated_at, parts) "
+                   "VALUES (1,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET "
                    "state = EXCLUDED.state, articles = EXCLUDED.articles, "
-                   "updated_at = EXCLUDED.updated_at",
+                   "updated_at = EXCLUDED.updated_at, parts = EXCLUDED.parts",
 }
 
 # Tables whose first row per key wins (insert-or-ignore); the others keep the last.
@@ -283,7 +294,7 @@ class PostgresStore:
         try:
             if read_only:
                 self._conn.execute("SET default_transaction_read_only = on")
-                self._check_version()
+                self._check_version(read_only=True)
             else:
                 self._migrate()
             self._warn_on_c_locale()
@@ -303,12 +314,18 @@ class PostgresStore:
         row = self._conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
 
-    def _check_version(self) -> int:
+    def _check_version(self, *, read_only: bool = False) -> int:
         version = self._current_version()
         if version > LATEST_VERSION:
             raise SchemaVersionError(
                 f"database {self.path} has schema version {version}, newer than this "
                 f"Storyline understands ({LATEST_VERSION}); upgrade Storyline")
+        if read_only and version < LATEST_VERSION:
+            # A read-only connection cannot migrate; reads would fail on missing tables.
+            raise SchemaVersionError(
+                f"database {self.path} has schema version {version}, older than this "
+                f"Storyline's ({LATEST_VERSION}); open it once for writing to migrate it "
+                f"(e.g. `storyline stories --db {self.path}`)")
         return version
 
     def _migrate(self) -> None:
@@ -572,11 +589,21 @@ class PostgresStore:
             json.dumps(annotations.to_dict(), ensure_ascii=False), _now()))
 
     def put_story_state(self, state: bytes, articles: int) -> None:
-        self._write("story_state", (1,), (state, articles, _now()))
+        """Store the story clusterer's state in parts (see ``SqliteStore.put_story_state``)."""
+        parts = migrations.state_parts(state)
+        with self.atomic():
+            for number, data in enumerate(parts):
+                self._write("story_state_parts", (number,), (number, data))
+            self._write("story_state", (1,), (b"", articles, _now(), len(parts)))
 
     def story_state(self) -> bytes | None:
-        row = self._query("SELECT state FROM story_state WHERE id = 1").fetchone()
-        return bytes(row[0]) if row else None
+        row = self._query("SELECT state, parts FROM story_state WHERE id = 1").fetchone()
+        if row is None:
+            return None
+        if row[1] == 0:
+            return bytes(row[0])
+        rows = self._query("SELECT data FROM story_state_parts WHERE part < %s ORDER BY part", (row[1],))
+        return b"".join(bytes(r[0]) for r in rows)
 
     # ----------------------------------------------------------------- reads
 

@@ -29,6 +29,7 @@ from storyline.records import (
     SharedPassage,
     Signature,
 )
+from storyline.store import migrations
 from storyline.store.migrations import LATEST_VERSION, MIGRATIONS
 
 LOGGER = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class SqliteStore:
             if not read_only:
                 self._migrate()
             else:
-                self._check_version()
+                self._check_version(read_only=True)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         self._depth = 0
@@ -86,12 +87,18 @@ class SqliteStore:
         row = self._conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
 
-    def _check_version(self) -> int:
+    def _check_version(self, *, read_only: bool = False) -> int:
         version = self._current_version()
         if version > LATEST_VERSION:
             raise SchemaVersionError(
                 f"database {self.path} has schema version {version}, newer than this "
                 f"Storyline understands ({LATEST_VERSION}); upgrade Storyline")
+        if read_only and version < LATEST_VERSION:
+            # A read-only connection cannot migrate; reads would fail on missing tables.
+            raise SchemaVersionError(
+                f"database {self.path} has schema version {version}, older than this "
+                f"Storyline's ({LATEST_VERSION}); open it once for writing to migrate it "
+                f"(e.g. `storyline stories --db {self.path}`)")
         return version
 
     def _migrate(self) -> None:
@@ -217,14 +224,28 @@ class SqliteStore:
              json.dumps(annotations.to_dict(), ensure_ascii=False), _now()))
 
     def put_story_state(self, state: bytes, articles: int) -> None:
-        self._conn.execute(
-            "INSERT INTO story_state VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-            "state=excluded.state, articles=excluded.articles, updated_at=excluded.updated_at",
-            (state, articles, _now()))
+        """Store the story clusterer's state (in parts: see migration 4). Parts past the
+        new count may stay behind; ``story_state`` never reads them."""
+        parts = migrations.state_parts(state)
+        with self.atomic():
+            for number, data in enumerate(parts):
+                self._conn.execute(
+                    "INSERT INTO story_state_parts VALUES (?, ?) ON CONFLICT(part) DO UPDATE SET "
+                    "data=excluded.data", (number, data))
+            self._conn.execute(
+                "INSERT INTO story_state (id, state, articles, updated_at, parts) VALUES (1, x'', ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET state=excluded.state, articles=excluded.articles, "
+                "updated_at=excluded.updated_at, parts=excluded.parts", (articles, _now(), len(parts)))
 
     def story_state(self) -> bytes | None:
-        row = self._conn.execute("SELECT state FROM story_state WHERE id = 1").fetchone()
-        return bytes(row[0]) if row else None
+        row = self._conn.execute("SELECT state, parts FROM story_state WHERE id = 1").fetchone()
+        if row is None:
+            return None
+        if row[1] == 0:
+            return bytes(row[0])
+        rows = self._conn.execute(
+            "SELECT data FROM story_state_parts WHERE part < ? ORDER BY part", (row[1],))
+        return b"".join(bytes(r[0]) for r in rows)
 
     # ----------------------------------------------------------------- reads
 
