@@ -131,7 +131,7 @@ def _timed_engine_map(plan, steps: dict):
 
 
 def _stories(store, engine, steps: dict) -> list:
-    """engine.stories.update_stories on a fresh store, step by step (same calls)."""
+    """pipeline.update_stories(store, engine=...) on a fresh store, step by step (same calls)."""
     from storyline.engine.stories import embed_inputs
     from storyline.pipeline import story_inputs
     from storyline.stories import StoryClusterer
@@ -139,7 +139,7 @@ def _stories(store, engine, steps: dict) -> list:
     t0 = time.perf_counter()
     inputs = story_inputs(store)
     t1 = time.perf_counter()
-    vectors = embed_inputs(engine, inputs, set())
+    vectors = embed_inputs(engine, inputs)
     t2 = time.perf_counter()
     clusterer = StoryClusterer().fit(inputs, vectors)
     with store.atomic():
@@ -215,7 +215,7 @@ def per_core(n: int) -> dict:
     inputs = story_inputs(store)
     cost["story_inputs"] = cpu() - t0
     t0 = cpu()
-    vectors = embed_inputs(LocalEngine(), inputs, set())
+    vectors = embed_inputs(LocalEngine(), inputs)
     cost["embed"] = cpu() - t0
     t0 = cpu()
     StoryClusterer().fit(inputs, vectors)

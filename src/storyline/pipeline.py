@@ -306,13 +306,13 @@ def update_stories(store: Store, *, recluster: bool = False, engine: Any = None)
     if fresh:
         inputs = story_inputs(store)
     else:
-        seen = set(getattr(clusterer, "article_ids_", ()))
+        seen = set(clusterer.article_ids_)
         inputs = story_inputs(store, [i for i in store.article_ids() if i not in seen])
     vectors = None
     if engine is not None and clusterer.embedding == "minilm" and inputs:
         from storyline.engine.stories import embed_inputs
 
-        vectors = embed_inputs(engine, inputs, set())
+        vectors = embed_inputs(engine, inputs)
     clusterer = clusterer.fit(inputs, vectors) if fresh else clusterer.partial_fit(inputs, vectors)
     with store.atomic():
         store.put_story_state(clusterer.to_state(), len(clusterer.article_ids_))

@@ -3,7 +3,7 @@ sources, duplicates, shared passages, annotations and rejections, and the same s
 (ids, members, events), on the sample corpus and on ECB+ development documents.
 
 The reference clusters with ``pipeline.update_stories`` (embeddings computed in the
-driver); the engines with ``engine.stories.update_stories`` (embeddings on the engine):
+driver); the engines with ``pipeline.update_stories(store, engine=...)`` (embeddings on the engine):
 the local case also checks that the two agree."""
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import pytest
 from engine_corpora import differences, snapshot
 from storyline import pipeline
 from storyline.engine import ENGINES, EngineError, make_engine
-from storyline.engine.stories import update_stories
 from storyline.settings import Settings
 from storyline.store import open_store
 
@@ -24,7 +23,7 @@ from storyline.store import open_store
 def _run(engine: Any, corpus: Path, db: Path) -> tuple[Any, dict[str, Any]]:
     store = open_store(db)
     report = pipeline.ingest([corpus], store, Settings(), annotator=pipeline.Annotator(), engine=engine)
-    clusterer = update_stories(store, engine)
+    clusterer = pipeline.update_stories(store, engine=engine)
     store.close()
     return report, snapshot(db, clusterer)
 

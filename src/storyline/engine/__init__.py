@@ -2,7 +2,7 @@
 
     engine = make_engine("processes", workers=2)     # or "local", or "ray" (address=...)
     report = pipeline.ingest(paths, store, settings, annotator=Annotator(), engine=engine)
-    clusterer = update_stories(store, engine)         # embeddings on the engine too
+    clusterer = pipeline.update_stories(store, engine=engine)   # embeddings on the engine too
     engine.close()
 
 Every engine runs the same stages (``stages.py``: parse + clean + sign, annotate,

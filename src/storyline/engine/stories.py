@@ -26,28 +26,15 @@ LOGGER = logging.getLogger(__name__)
 EMBED_CHUNK = 32  # texts per model call: sentence-transformers' default batch
 
 
-def update_stories(store: Any, engine: Engine, *, recluster: bool = False) -> Any:
-    """``pipeline.update_stories`` with the embeddings computed on ``engine``; returns
-    the fitted ``StoryClusterer`` (``stories_``, ``assignments_``, ``events_``)."""
-    from storyline.pipeline import update_stories as update  # noqa: PLC0415 - pipeline imports engines lazily
-
-    return update(store, recluster=recluster, engine=engine)
-
-
-def embed_inputs(engine: Engine, inputs: Sequence[Any], seen: set[str]) -> np.ndarray:
+def embed_inputs(engine: Engine, inputs: Sequence[Any]) -> np.ndarray:
     """One row per input: the MiniLM vector of what the clusterer embeds (title + the
-    first ``EMBED_WORDS`` words), zeros for inputs it has seen already (it skips them)."""
+    first ``EMBED_WORDS`` words). The inputs are the articles the clusterer has not
+    seen (``pipeline.update_stories`` builds no others)."""
     from storyline.embed import MODEL_DIM  # noqa: PLC0415
     from storyline.stories.clusterer import EMBED_WORDS  # noqa: PLC0415
     from storyline.stories.features import clip_words  # noqa: PLC0415
 
-    rows: list[int] = []
-    wanted = set(seen)
-    for i, item in enumerate(inputs):
-        if item.article_id not in wanted:
-            wanted.add(item.article_id)
-            rows.append(i)
-    texts = [clip_words(f"{inputs[i].title}\n{inputs[i].text}", EMBED_WORDS) for i in rows]
+    texts = [clip_words(f"{item.title}\n{item.text}", EMBED_WORDS) for item in inputs]
     chunks = [TextChunk(k, tuple(texts[start:start + EMBED_CHUNK]))
               for k, start in enumerate(range(0, len(texts), EMBED_CHUNK))]
     vectors = np.zeros((len(inputs), MODEL_DIM), dtype=np.float32)
@@ -56,11 +43,11 @@ def embed_inputs(engine: Engine, inputs: Sequence[Any], seen: set[str]) -> np.nd
         if isinstance(out, EngineEvent):
             continue
         _, matrix = out
-        vectors[rows[position:position + len(matrix)]] = matrix
+        vectors[position:position + len(matrix)] = matrix
         position += len(matrix)
-    if position != len(rows):
-        raise RuntimeError(f"the {engine.name} engine returned {position} of {len(rows)} embeddings")
+    if position != len(inputs):
+        raise RuntimeError(f"the {engine.name} engine returned {position} of {len(inputs)} embeddings")
     return vectors
 
 
-__all__ = ["EMBED_CHUNK", "embed_inputs", "update_stories"]
+__all__ = ["EMBED_CHUNK", "embed_inputs"]

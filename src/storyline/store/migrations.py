@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storyline.errors import SchemaVersionError
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:
@@ -178,3 +180,20 @@ def state_parts(state: bytes) -> list[bytes]:
 
 
 LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def check_version(database: str, version: int, *, read_only: bool = False) -> int:
+    """``version`` if this Storyline can use a database at it, else a SchemaVersionError
+    saying what to do: a newer schema needs a newer Storyline; an older one is migrated
+    by opening it for writing, which a read-only connection cannot do (its reads would
+    fail on missing tables and columns)."""
+    if version > LATEST_VERSION:
+        raise SchemaVersionError(
+            f"database {database} has schema version {version}, newer than this "
+            f"Storyline understands ({LATEST_VERSION}); upgrade Storyline")
+    if read_only and version < LATEST_VERSION:
+        raise SchemaVersionError(
+            f"database {database} has schema version {version}, older than this "
+            f"Storyline's ({LATEST_VERSION}); open it once for writing to migrate it "
+            f"(e.g. `storyline stories --db {database}`)")
+    return version

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from storyline.errors import SchemaVersionError, StoreError
+from storyline.errors import StoreError
 from storyline.records import (
     Annotations,
     Article,
@@ -30,7 +30,7 @@ from storyline.records import (
     Signature,
 )
 from storyline.store import migrations
-from storyline.store.migrations import LATEST_VERSION, MIGRATIONS
+from storyline.store.migrations import MIGRATIONS
 
 LOGGER = logging.getLogger(__name__)
 
@@ -88,18 +88,7 @@ class SqliteStore:
         return int(row[0] or 0)
 
     def _check_version(self, *, read_only: bool = False) -> int:
-        version = self._current_version()
-        if version > LATEST_VERSION:
-            raise SchemaVersionError(
-                f"database {self.path} has schema version {version}, newer than this "
-                f"Storyline understands ({LATEST_VERSION}); upgrade Storyline")
-        if read_only and version < LATEST_VERSION:
-            # A read-only connection cannot migrate; reads would fail on missing tables.
-            raise SchemaVersionError(
-                f"database {self.path} has schema version {version}, older than this "
-                f"Storyline's ({LATEST_VERSION}); open it once for writing to migrate it "
-                f"(e.g. `storyline stories --db {self.path}`)")
-        return version
+        return migrations.check_version(self.path, self._current_version(), read_only=read_only)
 
     def _migrate(self) -> None:
         self._check_version()

@@ -75,8 +75,7 @@ def dump_state(clusterer: Any) -> bytes:
     buffer = io.BytesIO()
     # Not compressed: deflate saved a third of the bytes and cost 2.5 s of every update at
     # 10k articles (bench/story_update.py); np.load reads states written either way.
-    np.savez(buffer, meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
-                        **arrays)
+    np.savez(buffer, meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8), **arrays)
     return buffer.getvalue()
 
 
